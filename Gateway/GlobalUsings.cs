@@ -1,0 +1,2 @@
+global using Grpc.Core;
+global using Orleans;

@@ -1,0 +1,193 @@
+using Engine.Grains.Abstractions.Tenants;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>Tenant messages between protobuf and the grain contract.</summary>
+internal static class TenantMapping
+{
+    public static V1.Tenant ToProto(TenantSnapshot tenant) => new()
+    {
+        TenantId = tenant.TenantId,
+        Settings = ToProto(tenant.Settings!),
+        CreatedAt = tenant.CreatedAt is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+    };
+
+    // Secrets (auth token, access token, app secret, verify token) are write-only and left out.
+    private static V1.TenantSettings ToProto(TenantSettings settings) => new()
+    {
+        DisplayName = settings.DisplayName,
+        Sms = settings.Sms is { } sms ? new V1.SmsChannel
+        {
+            AccountSid = sms.AccountSid,
+            FromNumber = sms.FromNumber,
+            MessagingServiceSid = sms.MessagingServiceSid ?? "",
+            SenderKind = (V1.SenderKind)sms.SenderKind,
+        } : null,
+        Whatsapp = settings.WhatsApp is { } wa ? new V1.WhatsAppChannel { PhoneNumberId = wa.PhoneNumberId } : null,
+        QuietHours = new V1.QuietHours
+        {
+            Enabled = settings.QuietHours.Enabled,
+            AllowedFrom = Duration.FromTimeSpan(settings.QuietHours.AllowedFrom),
+            AllowedUntil = Duration.FromTimeSpan(settings.QuietHours.AllowedUntil),
+        },
+        DefaultTimeZone = settings.DefaultTimeZone,
+        RateLimits = new V1.RateLimits
+        {
+            SmsSegmentsPerSecond = settings.RateLimits.SmsSegmentsPerSecond ?? 0,
+            WhatsappMessagesPerSecond = settings.RateLimits.WhatsAppMessagesPerSecond ?? 0,
+            DailyMessageCap = settings.RateLimits.DailyMessageCap,
+        },
+        KeywordReplies = new V1.KeywordReplies
+        {
+            StopConfirmation = settings.KeywordReplies.StopConfirmation,
+            StartConfirmation = settings.KeywordReplies.StartConfirmation,
+            HelpReply = settings.KeywordReplies.HelpReply,
+            TreatRevocationPhrasesAsOptOut = settings.KeywordReplies.TreatRevocationPhrasesAsOptOut,
+            OptOutScope = (V1.OptOutScope)settings.KeywordReplies.OptOutScope,
+        },
+    };
+
+    /// <summary>
+    /// Validated settings from a request. Missing parts take defaults; empty secrets keep the values
+    /// of <paramref name="current"/> so a client can update settings without resending secrets.
+    /// </summary>
+    public static TenantSettings FromProto(V1.TenantSettings? proto, TenantSettings? current)
+    {
+        if (proto is null || string.IsNullOrWhiteSpace(proto.DisplayName))
+        {
+            RpcErrors.InvalidArgument("settings.display_name", "is required");
+        }
+
+        var defaults = TenantSettings.Defaults(proto.DisplayName);
+        var zone = string.IsNullOrWhiteSpace(proto.DefaultTimeZone) ? defaults.DefaultTimeZone : proto.DefaultTimeZone;
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+        {
+            RpcErrors.InvalidArgument("settings.default_time_zone", $"'{zone}' is not a known IANA time zone");
+        }
+
+        return new TenantSettings(
+            proto.DisplayName,
+            SmsFrom(proto.Sms, current?.Sms),
+            WhatsAppFrom(proto.Whatsapp, current?.WhatsApp),
+            QuietHoursFrom(proto.QuietHours) ?? defaults.QuietHours,
+            zone,
+            RateLimitsFrom(proto.RateLimits) ?? defaults.RateLimits,
+            KeywordRepliesFrom(proto.KeywordReplies, defaults.KeywordReplies));
+    }
+
+    private static SmsChannelSettings? SmsFrom(V1.SmsChannel? sms, SmsChannelSettings? current)
+    {
+        if (sms is null)
+        {
+            return null;
+        }
+
+        var token = Secret(sms.AuthToken, current?.AuthToken, "settings.sms.auth_token");
+        if (string.IsNullOrWhiteSpace(sms.AccountSid))
+        {
+            RpcErrors.InvalidArgument("settings.sms.account_sid", "is required");
+        }
+
+        var from = Grains.Policies.PhoneNumberNormalizer.Normalize(sms.FromNumber);
+        if (!from.IsValid && !IsShortCode(sms.FromNumber))
+        {
+            RpcErrors.InvalidArgument("settings.sms.from_number", from.Error!);
+        }
+
+        return new SmsChannelSettings(
+            sms.AccountSid, token, from.E164 ?? sms.FromNumber,
+            string.IsNullOrWhiteSpace(sms.MessagingServiceSid) ? null : sms.MessagingServiceSid,
+            (SenderKind)sms.SenderKind);
+    }
+
+    private static WhatsAppChannelSettings? WhatsAppFrom(V1.WhatsAppChannel? wa, WhatsAppChannelSettings? current)
+    {
+        if (wa is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(wa.PhoneNumberId))
+        {
+            RpcErrors.InvalidArgument("settings.whatsapp.phone_number_id", "is required");
+        }
+
+        return new WhatsAppChannelSettings(
+            wa.PhoneNumberId,
+            Secret(wa.AccessToken, current?.AccessToken, "settings.whatsapp.access_token"),
+            Secret(wa.AppSecret, current?.AppSecret, "settings.whatsapp.app_secret"),
+            Secret(wa.VerifyToken, current?.VerifyToken, "settings.whatsapp.verify_token"));
+    }
+
+    private static QuietHoursSettings? QuietHoursFrom(V1.QuietHours? quiet)
+    {
+        if (quiet is null)
+        {
+            return null;
+        }
+
+        var from = quiet.AllowedFrom?.ToTimeSpan() ?? QuietHoursSettings.Default.AllowedFrom;
+        var until = quiet.AllowedUntil?.ToTimeSpan() ?? QuietHoursSettings.Default.AllowedUntil;
+        foreach (var (field, value) in new[] { ("allowed_from", from), ("allowed_until", until) })
+        {
+            if (value < TimeSpan.Zero || value >= TimeSpan.FromDays(1))
+            {
+                RpcErrors.InvalidArgument($"settings.quiet_hours.{field}", "must be a time of day between 0 and 24 hours");
+            }
+        }
+
+        if (from == until)
+        {
+            RpcErrors.InvalidArgument("settings.quiet_hours", "allowed_from and allowed_until must differ");
+        }
+
+        return new QuietHoursSettings(quiet.Enabled, from, until);
+    }
+
+    private static RateLimitSettings? RateLimitsFrom(V1.RateLimits? limits)
+    {
+        if (limits is null)
+        {
+            return null;
+        }
+
+        if (limits.SmsSegmentsPerSecond < 0 || limits.WhatsappMessagesPerSecond < 0 || limits.DailyMessageCap < 0)
+        {
+            RpcErrors.InvalidArgument("settings.rate_limits", "rates and caps cannot be negative");
+        }
+
+        return new RateLimitSettings(
+            limits.SmsSegmentsPerSecond > 0 ? limits.SmsSegmentsPerSecond : null,
+            limits.WhatsappMessagesPerSecond > 0 ? limits.WhatsappMessagesPerSecond : null,
+            limits.DailyMessageCap > 0 ? limits.DailyMessageCap : RateLimitSettings.Default.DailyMessageCap);
+    }
+
+    private static KeywordReplySettings KeywordRepliesFrom(V1.KeywordReplies? replies, KeywordReplySettings defaults) =>
+        replies is null ? defaults : new KeywordReplySettings(
+            OrDefault(replies.StopConfirmation, defaults.StopConfirmation),
+            OrDefault(replies.StartConfirmation, defaults.StartConfirmation),
+            OrDefault(replies.HelpReply, defaults.HelpReply),
+            replies.TreatRevocationPhrasesAsOptOut,
+            (OptOutScope)replies.OptOutScope);
+
+    private static string Secret(string presented, string? current, string field)
+    {
+        if (!string.IsNullOrEmpty(presented))
+        {
+            return presented;
+        }
+
+        if (current is null)
+        {
+            RpcErrors.InvalidArgument(field, "is required");
+        }
+
+        return current;
+    }
+
+    private static string OrDefault(string value, string fallback) => string.IsNullOrWhiteSpace(value) ? fallback : value;
+
+    private static bool IsShortCode(string value) => value.Length is >= 5 and <= 6 && value.All(char.IsAsciiDigit);
+}

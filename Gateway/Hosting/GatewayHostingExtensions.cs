@@ -1,0 +1,92 @@
+using System.Net;
+using Engine.Grains.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using StackExchange.Redis;
+
+namespace Engine.Gateway.Hosting;
+
+/// <summary>Wiring of the gateway: its connection to the cluster, its listeners and its probes.</summary>
+internal static partial class GatewayHostingExtensions
+{
+    private static readonly TimeSpan ClusterConnectPatience = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// Joins the engine: as an Orleans client of the PostgreSQL-membership cluster when
+    /// ConnectionStrings:Postgres is set, otherwise by co-hosting the embedded silo in this process.
+    /// </summary>
+    public static WebApplicationBuilder AddEngineCluster(this WebApplicationBuilder builder)
+    {
+        var connections = builder.Configuration.GetConnectionStrings();
+        if (connections.IsEmbedded)
+        {
+            builder.AddEngineSilo(allowEmbedded: true);
+        }
+        else
+        {
+            builder.AddEngineSettings();
+            builder.AddPostgres(connections.Postgres!, applySchema: false);
+            var cluster = builder.Configuration.GetClusterSettings();
+            var connectStarted = DateTimeOffset.UtcNow;
+            builder.UseOrleansClient(client => client
+                .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
+                .UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = ("Npgsql", connections.Postgres))
+                // Silos may still be starting; keep trying for a while before giving up.
+                .UseConnectionRetryFilter(async (_, cancellationToken) =>
+                {
+                    if (DateTimeOffset.UtcNow - connectStarted > ClusterConnectPatience)
+                    {
+                        return false;
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                    return true;
+                }));
+        }
+
+        if (!string.IsNullOrWhiteSpace(connections.Redis))
+        {
+            var options = ConfigurationOptions.Parse(connections.Redis);
+            options.AbortOnConnectFail = false; // reconnect in the background; readiness reports the outage
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        }
+
+        return builder;
+    }
+
+    /// <summary>Listens for webhooks on HTTP/1.1 and for gRPC on HTTP/2 cleartext.</summary>
+    public static WebApplicationBuilder AddGatewayEndpoints(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GatewaySettings>().BindConfiguration(GatewaySettings.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewaySettings>, GatewaySettingsValidator>();
+        var settings = builder.Configuration.GetSection(GatewaySettings.SectionName).Get<GatewaySettings>() ?? new();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1, nameof(GatewaySettings.HttpUrl));
+            Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, nameof(GatewaySettings.GrpcUrl));
+        });
+        return builder;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string setting)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        {
+            throw new EngineStartupException($"Gateway:{setting} must be an http:// URL with a host and port, not '{url}'.");
+        }
+
+        if (uri.Host is "localhost")
+        {
+            kestrel.ListenLocalhost(uri.Port, o => o.Protocols = protocols);
+        }
+        else if (uri.Host is "*" or "+" or "0.0.0.0")
+        {
+            kestrel.ListenAnyIP(uri.Port, o => o.Protocols = protocols);
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(uri.Host), uri.Port, o => o.Protocols = protocols);
+        }
+    }
+}

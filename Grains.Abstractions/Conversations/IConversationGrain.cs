@@ -1,0 +1,24 @@
+namespace Engine.Grains.Abstractions.Conversations;
+
+/// <summary>
+/// A lead on one channel. Key: "{tenant}/{e164}/{channel}", see <see cref="GrainKeys.Conversation"/>.
+/// </summary>
+[Alias("engine.conversation")]
+public interface IConversationGrain : IGrainWithStringKey
+{
+    /// <summary>Stores an inbound message once, then applies keywords, consent and auto-replies.</summary>
+    [Alias("receive")]
+    Task<InboundResult> ReceiveAsync(InboundMessage message);
+
+    /// <summary>Checks consent, the WhatsApp window and quiet hours, then queues, schedules or refuses.</summary>
+    [Alias("send")]
+    Task<SendResult> SendAsync(OutboundRequest request);
+
+    /// <summary>Moves an outbound message's status forward; stale or repeated reports change nothing.</summary>
+    [Alias("apply-status")]
+    Task<StatusResult> ApplyStatusAsync(StatusReport report);
+
+    /// <summary>The recent window, the last inbound time and pending sends.</summary>
+    [Alias("get"), ReadOnly]
+    Task<ConversationSnapshot> GetAsync();
+}

@@ -1,0 +1,77 @@
+namespace Engine.Grains.Abstractions.Conversations;
+
+/// <summary>A WhatsApp template to send, with its body parameters in order.</summary>
+[GenerateSerializer, Immutable, Alias("engine.template-ref.v1")]
+public sealed record class TemplateRef(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string Language,
+    [property: Id(2)] IReadOnlyList<string> Parameters);
+
+/// <summary>Why a message is being sent; compliance replies bypass some checks.</summary>
+public enum OutboundPurpose
+{
+    /// <summary>A message the business chose to send.</summary>
+    Standard = 0,
+
+    /// <summary>The single confirmation after an opt-out.</summary>
+    OptOutConfirmation = 1,
+
+    /// <summary>The confirmation after an opt-in keyword.</summary>
+    OptInConfirmation = 2,
+
+    /// <summary>The answer to a HELP keyword.</summary>
+    HelpReply = 3,
+}
+
+/// <summary>A request to send one message to the conversation's lead.</summary>
+[GenerateSerializer, Immutable, Alias("engine.outbound-request.v1")]
+public sealed record class OutboundRequest(
+    [property: Id(0)] string? IdempotencyKey,
+    [property: Id(1)] string? Body,
+    [property: Id(2)] TemplateRef? Template,
+    [property: Id(3)] DateTimeOffset? SendAt,
+    [property: Id(4)] OutboundPurpose Purpose = OutboundPurpose.Standard);
+
+/// <summary>Whether a send was accepted now, deferred, or refused.</summary>
+public enum SendDisposition
+{
+    /// <summary>Queued for the sender now.</summary>
+    Queued = 0,
+
+    /// <summary>Held until <see cref="SendResult.ScheduledFor"/> (quiet hours or send_at).</summary>
+    Scheduled = 1,
+
+    /// <summary>Refused; see <see cref="SendResult.Reason"/>.</summary>
+    Rejected = 2,
+}
+
+/// <summary>Why a send was refused.</summary>
+public enum RejectionCode
+{
+    /// <summary>Not refused.</summary>
+    None = 0,
+
+    /// <summary>The lead opted out on this channel.</summary>
+    OptedOut = 1,
+
+    /// <summary>No consent on record and the lead never wrote in.</summary>
+    NoConsent = 2,
+
+    /// <summary>Free-form WhatsApp text outside the 24-hour customer service window.</summary>
+    WhatsAppWindowClosed = 3,
+
+    /// <summary>The tenant has not configured this channel.</summary>
+    ChannelNotConfigured = 4,
+
+    /// <summary>The request itself is malformed (no body, body too long, ...).</summary>
+    InvalidRequest = 5,
+}
+
+/// <summary>The engine's answer to a send request.</summary>
+[GenerateSerializer, Immutable, Alias("engine.send-result.v1")]
+public sealed record class SendResult(
+    [property: Id(0)] Guid MessageId,
+    [property: Id(1)] SendDisposition Disposition,
+    [property: Id(2)] RejectionCode Rejection,
+    [property: Id(3)] string? Reason,
+    [property: Id(4)] DateTimeOffset? ScheduledFor);

@@ -1,0 +1,20 @@
+using Engine.Grains.Abstractions.Consent;
+
+namespace Engine.Grains.Abstractions.Leads;
+
+/// <summary>One person of one tenant. Key: "{tenant}/{e164}", see <see cref="GrainKeys.Lead"/>.</summary>
+[Alias("engine.lead")]
+public interface ILeadGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the lead if needed and applies the non-null parts of the patch.</summary>
+    [Alias("upsert")]
+    Task<LeadUpsert> UpsertAsync(LeadProfilePatch patch);
+
+    /// <summary>The lead, its consent and the time zones its number may be in.</summary>
+    [Alias("get"), ReadOnly]
+    Task<LeadSnapshot> GetAsync();
+
+    /// <summary>Records a consent change in the ledger and on the lead; a replayed change is a no-op.</summary>
+    [Alias("record-consent")]
+    Task<LeadSnapshot> RecordConsentAsync(ConsentChange change);
+}

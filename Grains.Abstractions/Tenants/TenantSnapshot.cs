@@ -1,0 +1,15 @@
+namespace Engine.Grains.Abstractions.Tenants;
+
+/// <summary>A tenant as it stands; <see cref="Exists"/> is false for a tenant never created.</summary>
+[GenerateSerializer, Immutable, Alias("engine.tenant-snapshot.v1")]
+public sealed record class TenantSnapshot(
+    [property: Id(0)] string TenantId,
+    [property: Id(1)] bool Exists,
+    [property: Id(2)] TenantSettings? Settings,
+    [property: Id(3)] DateTimeOffset? CreatedAt);
+
+/// <summary>The outcome of creating a tenant: false when it already existed (nothing changed).</summary>
+[GenerateSerializer, Immutable, Alias("engine.tenant-creation.v1")]
+public sealed record class TenantCreation(
+    [property: Id(0)] bool Created,
+    [property: Id(1)] TenantSnapshot Tenant);

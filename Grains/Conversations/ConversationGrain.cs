@@ -1,0 +1,343 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Hosting;
+using Engine.Grains.Policies;
+using Engine.Grains.Storage;
+
+namespace Engine.Grains.Conversations;
+
+[GrainType("conversation")]
+internal sealed partial class ConversationGrain(
+    [PersistentState("conversation", EngineHostingExtensions.StorageName)] IPersistentState<ConversationState> state,
+    IMessageLog messageLog,
+    TimeProvider time,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
+{
+    private const int RecentWindowSize = 20;
+    private const int MaxSmsBodyLength = 1600;
+    private const int MaxWhatsAppBodyLength = 4096;
+    private const string PendingSendsReminder = "pending-sends";
+    private static readonly TimeSpan TenantCacheLifetime = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private readonly List<MessageSummary> _recent = [];
+    private string _tenantId = "";
+    private string _phone = "";
+    private Channel _channel;
+    private DateTimeOffset? _lastInboundAt;
+    private (TenantSnapshot Tenant, DateTimeOffset FetchedAt)? _tenantCache;
+
+    private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _phone, _channel) = GrainKeys.ParseConversation(this.GetPrimaryKeyString());
+        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, before: null, RecentWindowSize, cancellationToken);
+        _recent.AddRange(history.Reverse().Select(ToSummary));
+        _lastInboundAt = history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt;
+        if (_lastInboundAt is null && history.Count == RecentWindowSize)
+        {
+            _lastInboundAt = await messageLog.LastInboundAtAsync(_tenantId, _phone, _channel, cancellationToken);
+        }
+    }
+
+    public async Task<InboundResult> ReceiveAsync(InboundMessage message)
+    {
+        var messageId = MessageIds.ForProviderMessage(_tenantId, message.Provider, message.ProviderMessageId);
+        await Lead.UpsertAsync(new LeadProfilePatch(Name: message.ContactName, NameOnlyIfMissing: true));
+
+        // Every effect below is keyed by the message id, so a retry after a failure half-way redoes
+        // only what is missing; a plain duplicate changes nothing.
+        var record = new MessageRecord(
+            messageId, _tenantId, _phone, _channel, Direction.Inbound, message.Provider, message.ProviderMessageId,
+            message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt);
+        var isNew = await messageLog.TryAppendAsync(record);
+        if (isNew)
+        {
+            Remember(record);
+            if (_lastInboundAt is null || message.ReceivedAt > _lastInboundAt)
+            {
+                _lastInboundAt = message.ReceivedAt;
+            }
+        }
+
+        var tenant = await GetTenantSettingsAsync();
+        var match = KeywordParser.Parse(message.Body);
+        var keyword = match.Kind == KeywordKind.None && match.IsRevocationPhrase && tenant.KeywordReplies.TreatRevocationPhrasesAsOptOut
+            ? KeywordKind.OptOut
+            : match.Kind;
+        var replies = keyword switch
+        {
+            KeywordKind.OptOut => await OptOutAsync(messageId, message, match, tenant),
+            KeywordKind.OptIn => await OptInAsync(messageId, message, tenant),
+            KeywordKind.Help => await ReplyAsync(messageId, tenant.KeywordReplies.HelpReply, OutboundPurpose.HelpReply, "help"),
+            _ => [],
+        };
+
+        return new InboundResult(isNew ? InboundOutcome.Accepted : InboundOutcome.Duplicate, messageId, keyword, match.IsRevocationPhrase, replies);
+    }
+
+    public async Task<SendResult> SendAsync(OutboundRequest request)
+    {
+        var messageId = request.IdempotencyKey is { } key
+            ? MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}")
+            : Guid.CreateVersion7(time.GetUtcNow());
+        var tenant = await GetTenantSettingsAsync();
+        var now = time.GetUtcNow();
+
+        if (Validate(request, tenant) is { } invalid)
+        {
+            return Rejected(messageId, invalid.Code, invalid.Reason);
+        }
+
+        var lead = await Lead.GetAsync();
+        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), request.Purpose, _lastInboundAt is not null);
+        if (!consent.Allowed)
+        {
+            return Rejected(messageId, consent.Rejection, consent.Reason);
+        }
+
+        if (_channel == Channel.WhatsApp && request.Template is null && !WhatsAppWindowPolicy.IsOpen(_lastInboundAt, request.SendAt ?? now))
+        {
+            return Rejected(messageId, RejectionCode.WhatsAppWindowClosed,
+                "free-form WhatsApp messages may be sent only within 24 hours of the lead's last message; send a template instead");
+        }
+
+        var dueAt = DueAt(request, lead, tenant, now);
+        if (dueAt > now)
+        {
+            if (!await messageLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
+            {
+                return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, state.State.Pending.FirstOrDefault(p => p.MessageId == messageId)?.DueAt);
+            }
+
+            state.State.Pending.Add(new PendingSend(messageId, request, dueAt));
+            await state.WriteStateAsync();
+            await EnsureReminderAsync();
+            return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, dueAt);
+        }
+
+        var record = OutboundRecord(messageId, request, DeliveryStatus.Queued, now);
+        if (await messageLog.TryAppendAsync(record))
+        {
+            Remember(record);
+        }
+
+        return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
+    }
+
+    public async Task<StatusResult> ApplyStatusAsync(StatusReport report)
+    {
+        var messageId = await messageLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+        if (messageId is { } id)
+        {
+            var index = _recent.FindIndex(m => m.MessageId == id);
+            if (index >= 0)
+            {
+                _recent[index] = _recent[index] with { Status = report.Status };
+            }
+        }
+
+        // The provider says the person unsubscribed (Twilio 21610, WhatsApp 131050): a hard suppression.
+        if (report.ErrorCode is "21610" or "131050")
+        {
+            var tenant = await GetTenantSettingsAsync();
+            await Lead.RecordConsentAsync(new ConsentChange(
+                $"status/{report.Provider.ToWireName()}/{report.ProviderMessageId}/{report.ErrorCode}",
+                tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
+                ConsentStatus.OptedOut, ConsentSource.ProviderError,
+                $"{report.Provider.ToWireName()} error {report.ErrorCode} on message {report.ProviderMessageId}",
+                report.OccurredAt));
+            return new StatusResult(messageId is not null, LeadOptedOut: true);
+        }
+
+        return new StatusResult(messageId is not null, LeadOptedOut: false);
+    }
+
+    public Task<ConversationSnapshot> GetAsync() => Task.FromResult(new ConversationSnapshot(
+        _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray()));
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != PendingSendsReminder)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
+        foreach (var pending in due)
+        {
+            await ReleaseAsync(pending, now);
+        }
+
+        await EnsureReminderAsync();
+    }
+
+    // A deferred send is re-checked when it falls due: the lead may have opted out, the WhatsApp
+    // window may have closed, and a late reminder must not release a message into quiet hours.
+    private async Task ReleaseAsync(PendingSend pending, DateTimeOffset now)
+    {
+        var tenant = await GetTenantSettingsAsync();
+        var lead = await Lead.GetAsync();
+        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), pending.Request.Purpose, _lastInboundAt is not null);
+        var windowClosed = _channel == Channel.WhatsApp && pending.Request.Template is null && !WhatsAppWindowPolicy.IsOpen(_lastInboundAt, now);
+        var nextAllowed = DueAt(pending.Request with { SendAt = null }, lead, tenant, now);
+
+        if (consent.Allowed && !windowClosed && nextAllowed > now)
+        {
+            state.State.Pending[state.State.Pending.IndexOf(pending)] = pending with { DueAt = nextAllowed };
+            await state.WriteStateAsync();
+            return;
+        }
+
+        var status = consent.Allowed && !windowClosed ? DeliveryStatus.Queued : DeliveryStatus.Canceled;
+        await messageLog.AdvanceStatusByIdAsync(pending.MessageId, status);
+        if (status == DeliveryStatus.Canceled)
+        {
+            LogScheduledSendCanceled(logger, pending.MessageId, consent.Reason ?? "WhatsApp window closed");
+        }
+
+        state.State.Pending.Remove(pending);
+        await state.WriteStateAsync();
+    }
+
+    private async Task EnsureReminderAsync()
+    {
+        if (state.State.Pending.Count == 0)
+        {
+            if (await this.GetReminder(PendingSendsReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            return;
+        }
+
+        var dueIn = state.State.Pending.Min(p => p.DueAt) - time.GetUtcNow();
+        await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, ReminderPeriod);
+    }
+
+    private async Task<IReadOnlyList<Guid>> OptOutAsync(Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant)
+    {
+        var before = (await Lead.GetAsync()).ConsentOn(_channel);
+        await Lead.RecordConsentAsync(new ConsentChange(
+            $"inbound/{messageId}",
+            tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
+            ConsentStatus.OptedOut, ConsentSource.Keyword,
+            Evidence(messageId, message, match.Keyword ?? "revocation phrase"),
+            message.ReceivedAt));
+
+        // Someone already opted out gets no second confirmation: only the single STOP reply is allowed.
+        return before == ConsentStatus.OptedOut
+            ? []
+            : await ReplyAsync(messageId, tenant.KeywordReplies.StopConfirmation, OutboundPurpose.OptOutConfirmation, "stop");
+    }
+
+    private async Task<IReadOnlyList<Guid>> OptInAsync(Guid messageId, InboundMessage message, TenantSettings tenant)
+    {
+        var before = (await Lead.GetAsync()).ConsentOn(_channel);
+        if (before == ConsentStatus.OptedIn)
+        {
+            return []; // a "YES" in an ongoing conversation is not a new subscription
+        }
+
+        await Lead.RecordConsentAsync(new ConsentChange(
+            $"inbound/{messageId}", _channel, ConsentStatus.OptedIn, ConsentSource.Keyword,
+            Evidence(messageId, message, KeywordParser.Parse(message.Body).Keyword ?? "START"), message.ReceivedAt));
+        return await ReplyAsync(messageId, tenant.KeywordReplies.StartConfirmation, OutboundPurpose.OptInConfirmation, "start");
+    }
+
+    private async Task<IReadOnlyList<Guid>> ReplyAsync(Guid inboundId, string body, OutboundPurpose purpose, string kind)
+    {
+        var result = await SendAsync(new OutboundRequest($"{kind}-reply/{inboundId}", body, null, null, purpose));
+        return result.Disposition == SendDisposition.Rejected ? [] : [result.MessageId];
+    }
+
+    private static DateTimeOffset DueAt(OutboundRequest request, LeadSnapshot lead, TenantSettings tenant, DateTimeOffset now)
+    {
+        var earliest = request.SendAt is { } sendAt && sendAt > now ? sendAt : now;
+        if (request.Purpose != OutboundPurpose.Standard)
+        {
+            return earliest; // replies to the lead's own keyword go out at once, whatever the hour
+        }
+
+        var zones = ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
+        return new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(earliest, zones);
+    }
+
+    private (RejectionCode Code, string Reason)? Validate(OutboundRequest request, TenantSettings tenant)
+    {
+        var channelConfigured = _channel == Channel.Sms ? tenant.Sms is not null : tenant.WhatsApp is not null;
+        if (!channelConfigured)
+        {
+            return (RejectionCode.ChannelNotConfigured, $"tenant '{_tenantId}' has no {_channel.ToWireName()} channel configured");
+        }
+
+        if (request.Template is not null && _channel != Channel.WhatsApp)
+        {
+            return (RejectionCode.InvalidRequest, "templates can be sent only on WhatsApp");
+        }
+
+        if (request.Template is null && string.IsNullOrWhiteSpace(request.Body))
+        {
+            return (RejectionCode.InvalidRequest, "a message needs a body or a template");
+        }
+
+        var limit = _channel == Channel.Sms ? MaxSmsBodyLength : MaxWhatsAppBodyLength;
+        return request.Body is { Length: var length } && length > limit
+            ? (RejectionCode.InvalidRequest, $"the body has {length} characters; {_channel.ToWireName()} allows at most {limit}")
+            : null;
+    }
+
+    private async Task<TenantSettings> GetTenantSettingsAsync()
+    {
+        var now = time.GetUtcNow();
+        if (_tenantCache is not { } cached || now - cached.FetchedAt > TenantCacheLifetime)
+        {
+            var tenant = await GrainFactory.GetGrain<ITenantGrain>(_tenantId).GetAsync();
+            _tenantCache = (tenant, now);
+        }
+
+        return _tenantCache.Value.Tenant.Settings
+            ?? throw new InvalidOperationException($"Tenant '{_tenantId}' does not exist.");
+    }
+
+    private MessageRecord OutboundRecord(Guid messageId, OutboundRequest request, DeliveryStatus status, DateTimeOffset now) => new(
+        messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,
+        request.Template is null ? "text" : "template",
+        request.Body ?? $"template:{request.Template!.Name}",
+        status, null, now);
+
+    private void Remember(MessageRecord record)
+    {
+        _recent.Add(ToSummary(record));
+        if (_recent.Count > RecentWindowSize)
+        {
+            _recent.RemoveAt(0);
+        }
+    }
+
+    private static SendResult Rejected(Guid messageId, RejectionCode code, string? reason) =>
+        new(messageId, SendDisposition.Rejected, code, reason, null);
+
+    private static MessageSummary ToSummary(MessageRecord record) =>
+        new(record.MessageId, record.Direction, record.MessageType, record.Body, record.Status, record.OccurredAt);
+
+    private static string Evidence(Guid messageId, InboundMessage message, string keyword) =>
+        $"inbound {message.Provider.ToWireName()} message {message.ProviderMessageId} ({messageId}): {keyword}";
+
+    private static TimeZoneInfo[] ResolveZones(IEnumerable<string> ids) => ids
+        .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
+        .OfType<TimeZoneInfo>()
+        .DefaultIfEmpty(TimeZoneInfo.Utc)
+        .ToArray();
+
+    [LoggerMessage(EventId = 2101, EventName = "ScheduledSendCanceled", Level = LogLevel.Information,
+        Message = "Scheduled message {MessageId} canceled at release: {Reason}")]
+    private static partial void LogScheduledSendCanceled(ILogger logger, Guid messageId, string reason);
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using Engine.Grains.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Orleans.Configuration;
+
+namespace Engine.Grains.Hosting;
+
+/// <summary>How a process joins the engine: as a silo on PostgreSQL, or as the embedded single process.</summary>
+public static partial class EngineHostingExtensions
+{
+    /// <summary>Grain storage provider every engine grain uses.</summary>
+    public const string StorageName = "engine";
+
+    private const string Invariant = "Npgsql";
+
+    /// <summary>Binds and validates the engine's settings; invalid settings stop the host at start.</summary>
+    public static IHostApplicationBuilder AddEngineSettings(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ConnectionStringSettings>().BindConfiguration(ConnectionStringSettings.SectionName);
+        builder.Services.AddOptions<ClusterSettings>().BindConfiguration(ClusterSettings.SectionName).ValidateOnStart();
+        builder.Services.AddOptions<EngineSettings>().BindConfiguration(EngineSettings.SectionName).ValidateOnStart();
+        builder.Services.AddOptions<ProviderSettings>().BindConfiguration(ProviderSettings.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ClusterSettings>, ClusterSettingsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<EngineSettings>, EngineSettingsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<ProviderSettings>, ProviderSettingsValidator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>The connection strings as configured now (needed while the host is being built).</summary>
+    public static ConnectionStringSettings GetConnectionStrings(this IConfiguration configuration) =>
+        configuration.GetSection(ConnectionStringSettings.SectionName).Get<ConnectionStringSettings>() ?? new();
+
+    /// <summary>The cluster settings as configured now (needed while the host is being built).</summary>
+    public static ClusterSettings GetClusterSettings(this IConfiguration configuration) =>
+        configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new();
+
+    /// <summary>
+    /// Hosts a silo. With ConnectionStrings:Postgres set: ADO.NET clustering, grain storage and reminders
+    /// on PostgreSQL, schema applied before the silo starts. Without it, and only when
+    /// <paramref name="allowEmbedded"/>: localhost clustering and in-memory everything.
+    /// </summary>
+    public static IHostApplicationBuilder AddEngineSilo(this IHostApplicationBuilder builder, bool allowEmbedded)
+    {
+        builder.AddEngineSettings();
+        var connections = builder.Configuration.GetConnectionStrings();
+        var cluster = builder.Configuration.GetClusterSettings();
+
+        if (connections.IsEmbedded)
+        {
+            if (!allowEmbedded)
+            {
+                throw new EngineStartupException(
+                    "ConnectionStrings:Postgres is not set. A standalone silo needs PostgreSQL for membership, grain state " +
+                    "and reminders; set ConnectionStrings__Postgres, or run the Gateway alone for the embedded engine.");
+            }
+
+            builder.Services.AddSingleton<IMessageLog, InMemoryMessageLog>();
+            builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
+            builder.Services.AddHostedService<EmbeddedModeWarning>();
+            builder.UseOrleans(silo => silo
+                .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
+                .AddMemoryGrainStorage(StorageName)
+                .UseInMemoryReminderService());
+            return builder;
+        }
+
+        builder.AddPostgres(connections.Postgres!, applySchema: true);
+        builder.Services.AddEnginePostgresStores();
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            silo.Configure<SiloOptions>(o => o.SiloName = cluster.SiloName ?? $"{Dns.GetHostName()}-{Environment.ProcessId}");
+            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedIPAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connections.Postgres));
+            silo.AddEnginePostgresProviders(connections.Postgres!);
+        });
+        return builder;
+    }
+
+    /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
+    public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString) => silo
+        .AddAdoNetGrainStorage(StorageName, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
+        .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+
+    /// <summary>The message log and consent ledger on the registered <see cref="NpgsqlDataSource"/>.</summary>
+    public static IServiceCollection AddEnginePostgresStores(this IServiceCollection services) => services
+        .AddSingleton<IMessageLog, PostgresMessageLog>()
+        .AddSingleton<IConsentLedger, PostgresConsentLedger>();
+
+    /// <summary>
+    /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>
+    /// then checks it (and, when <paramref name="applySchema"/>, migrates it) before the host runs.
+    /// </summary>
+    public static IHostApplicationBuilder AddPostgres(this IHostApplicationBuilder builder, string connectionString, bool applySchema)
+    {
+        NpgsqlDataSource dataSource;
+        try
+        {
+            dataSource = NpgsqlDataSource.Create(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new EngineStartupException($"ConnectionStrings:Postgres is not a valid Npgsql connection string: {e.Message}", e);
+        }
+
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddSingleton<SchemaMigrator>();
+        builder.Services.AddSingleton(new PostgresStartup.Role(applySchema));
+        return builder;
+    }
+
+    private sealed partial class EmbeddedModeWarning(ILogger<EmbeddedModeWarning> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            LogEmbedded(logger);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 2000, EventName = "EmbeddedMode", Level = LogLevel.Warning, Message =
+            "EMBEDDED MODE: ConnectionStrings:Postgres is not set, so this process runs a single localhost silo with " +
+            "IN-MEMORY grain state, reminders and message log. NOTHING IS DURABLE: every tenant, lead, consent record " +
+            "and message is lost when it stops. Set ConnectionStrings__Postgres for a real deployment.")]
+        private static partial void LogEmbedded(ILogger logger);
+    }
+}

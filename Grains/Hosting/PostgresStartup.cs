@@ -1,0 +1,50 @@
+using Engine.Grains.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Engine.Grains.Hosting;
+
+/// <summary>
+/// The step between building a host and running it: proves PostgreSQL is reachable (failing with the
+/// setting's name, not a stack trace) and, on silos, brings the schema up to date, all before Orleans
+/// tries to join the cluster.
+/// </summary>
+public static class PostgresStartup
+{
+    /// <summary>Whether this process applies the schema (silos) or only uses it (gateways).</summary>
+    internal sealed record Role(bool AppliesSchema);
+
+    /// <summary>Checks and migrates PostgreSQL when the host uses it; a no-op for the embedded engine.</summary>
+    public static async Task PrepareStorageAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        if (host.Services.GetService<NpgsqlDataSource>() is not { } dataSource)
+        {
+            return;
+        }
+
+        await EnsureReachableAsync(dataSource, cancellationToken);
+        if (host.Services.GetRequiredService<Role>().AppliesSchema)
+        {
+            await host.Services.GetRequiredService<SchemaMigrator>().ApplyAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Opens one connection, or throws an <see cref="EngineStartupException"/> naming the setting.</summary>
+    public static async Task EnsureReachableAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            await using var connection = await dataSource.OpenConnectionAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            throw new EngineStartupException(
+                $"Cannot connect to PostgreSQL at {target.Host}:{target.Port} (database '{target.Database}', user '{target.Username}') " +
+                $"configured by ConnectionStrings:Postgres: {e.Message}", e);
+        }
+    }
+}

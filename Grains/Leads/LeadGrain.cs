@@ -1,0 +1,96 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Hosting;
+using Engine.Grains.Policies;
+using Engine.Grains.Storage;
+
+namespace Engine.Grains.Leads;
+
+[GrainType("lead")]
+internal sealed class LeadGrain(
+    [PersistentState("lead", EngineHostingExtensions.StorageName)] IPersistentState<LeadState> state,
+    IConsentLedger ledger,
+    TimeProvider time) : Grain, ILeadGrain
+{
+    private const int RememberedChangeIds = 64;
+    private static readonly Channel[] AllChannels = Enum.GetValues<Channel>();
+
+    private string _tenantId = "";
+    private string _phone = "";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_tenantId, _phone) = GrainKeys.ParseLead(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
+
+    public async Task<LeadUpsert> UpsertAsync(LeadProfilePatch patch)
+    {
+        var created = !state.State.Exists;
+        var profile = Apply(state.State.Profile, patch);
+        if (!created && profile == state.State.Profile)
+        {
+            return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
+        }
+
+        state.State.Exists = true;
+        state.State.CreatedAt ??= time.GetUtcNow();
+        state.State.Profile = profile;
+        await state.WriteStateAsync();
+        return new LeadUpsert(created, Snapshot());
+    }
+
+    public Task<LeadSnapshot> GetAsync() => Task.FromResult(Snapshot());
+
+    public async Task<LeadSnapshot> RecordConsentAsync(ConsentChange change)
+    {
+        if (state.State.RecentChangeIds.Contains(change.ChangeId))
+        {
+            return Snapshot();
+        }
+
+        var channels = change.Channel is { } only ? [only] : AllChannels;
+        var entries = channels
+            .Select(channel => (Channel: channel, Current: state.State.Consent.GetValueOrDefault(channel)))
+            .Where(c => c.Current is null || c.Current.Status != change.Status || c.Current.Evidence != change.Evidence)
+            .Select(c => new ConsentLedgerEntry(
+                $"{change.ChangeId}/{c.Channel.ToWireName()}", _tenantId, _phone, c.Channel,
+                c.Current?.Status ?? ConsentStatus.Unknown, change.Status, change.Source, change.Evidence, change.OccurredAt))
+            .ToArray();
+
+        // Ledger first: if the state write below fails, the retry finds the entries already stored.
+        await ledger.AppendAsync(entries);
+        foreach (var entry in entries)
+        {
+            state.State.Consent[entry.Channel] = new ConsentRecord(entry.Channel, change.Status, change.Source, change.Evidence, change.OccurredAt);
+        }
+
+        state.State.Exists = true;
+        state.State.CreatedAt ??= time.GetUtcNow();
+        state.State.RecentChangeIds.Add(change.ChangeId);
+        if (state.State.RecentChangeIds.Count > RememberedChangeIds)
+        {
+            state.State.RecentChangeIds.RemoveAt(0);
+        }
+
+        await state.WriteStateAsync();
+        return Snapshot();
+    }
+
+    private LeadSnapshot Snapshot() => new(
+        _tenantId,
+        _phone,
+        state.State.Exists,
+        state.State.Profile,
+        state.State.Consent.Values.OrderBy(c => c.Channel).ToArray(),
+        state.State.Profile.TimeZone is { } zone ? [zone] : PhoneNumberNormalizer.TimeZonesOf(_phone),
+        state.State.CreatedAt);
+
+    private static LeadProfile Apply(LeadProfile profile, LeadProfilePatch patch) => new(
+        patch.Name is null || (patch.NameOnlyIfMissing && profile.Name is not null) ? profile.Name : patch.Name,
+        patch.Email ?? profile.Email,
+        patch.TimeZone ?? profile.TimeZone,
+        patch.Tags ?? profile.Tags,
+        patch.Attributes ?? profile.Attributes);
+}

@@ -1,0 +1,18 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Leads;
+
+namespace Engine.Grains.Leads;
+
+/// <summary>Stored state of a lead grain (state name "lead").</summary>
+[GenerateSerializer, Alias("engine.lead-state.v1")]
+public sealed class LeadState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public LeadProfile Profile { get; set; } = LeadProfile.Empty;
+    [Id(2)] public Dictionary<Channel, ConsentRecord> Consent { get; set; } = [];
+    [Id(3)] public DateTimeOffset? CreatedAt { get; set; }
+
+    /// <summary>Recent consent change ids, so a replayed change is recognised without a ledger read.</summary>
+    [Id(4)] public List<string> RecentChangeIds { get; set; } = [];
+}

@@ -1,0 +1,79 @@
+using Engine.Grains.Abstractions.Tenants;
+
+namespace Engine.Grains.Policies;
+
+/// <summary>
+/// Decides when a message may go out so that it lands inside the allowed local-time window of every
+/// time zone the recipient may be in. When a number maps to several zones, only the overlap of their
+/// windows is allowed. Works on instants, so daylight-saving changes need no special case.
+/// </summary>
+public sealed class QuietHoursPolicy(QuietHoursSettings settings)
+{
+    private const int DaysToSearch = 3;
+
+    /// <summary>True when <paramref name="instant"/> is inside the window in every zone.</summary>
+    public bool IsAllowed(DateTimeOffset instant, IReadOnlyList<TimeZoneInfo> zones) =>
+        !settings.Enabled || zones.All(zone => IsInsideWindow(TimeZoneInfo.ConvertTime(instant, zone).TimeOfDay));
+
+    /// <summary>
+    /// The earliest instant at or after <paramref name="now"/> allowed in every zone. The overlap of
+    /// daily windows always begins at "now" or at some zone's window opening, so those are the only
+    /// candidates worth checking.
+    /// </summary>
+    public DateTimeOffset NextAllowedInstant(DateTimeOffset now, IReadOnlyList<TimeZoneInfo> zones)
+    {
+        if (IsAllowed(now, zones))
+        {
+            return now;
+        }
+
+        var candidates = zones
+            .SelectMany(zone => WindowOpenings(now, zone))
+            .Where(candidate => candidate > now)
+            .Order();
+        foreach (var candidate in candidates)
+        {
+            if (IsAllowed(candidate, zones))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"No instant in the next {DaysToSearch} days lies inside {settings.AllowedFrom}-{settings.AllowedUntil} " +
+            $"in all of {string.Join(", ", zones.Select(z => z.Id))}.");
+    }
+
+    private bool IsInsideWindow(TimeSpan localTime)
+    {
+        var (from, until) = (settings.AllowedFrom, settings.AllowedUntil);
+        return from <= until
+            ? localTime >= from && localTime < until
+            : localTime >= from || localTime < until; // a window that spans midnight
+    }
+
+    private IEnumerable<DateTimeOffset> WindowOpenings(DateTimeOffset now, TimeZoneInfo zone)
+    {
+        var localToday = TimeZoneInfo.ConvertTime(now, zone).Date;
+        for (var day = -1; day <= DaysToSearch; day++)
+        {
+            yield return LocalToInstant(localToday.AddDays(day) + settings.AllowedFrom, zone);
+        }
+    }
+
+    // A wall-clock time that a spring-forward skips does not exist; the window then opens at the
+    // first minute that does. An ambiguous fall-back time takes its first (daylight) occurrence.
+    private static DateTimeOffset LocalToInstant(DateTime local, TimeZoneInfo zone)
+    {
+        var wallClock = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        while (zone.IsInvalidTime(wallClock))
+        {
+            wallClock = wallClock.AddMinutes(1);
+        }
+
+        var offset = zone.IsAmbiguousTime(wallClock)
+            ? zone.GetAmbiguousTimeOffsets(wallClock).Max()
+            : zone.GetUtcOffset(wallClock);
+        return new DateTimeOffset(wallClock, offset);
+    }
+}

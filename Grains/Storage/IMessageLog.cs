@@ -1,0 +1,30 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Messages;
+
+namespace Engine.Grains.Storage;
+
+/// <summary>The durable record of every message. Writes are idempotent, so any of them may be retried.</summary>
+public interface IMessageLog
+{
+    /// <summary>Inserts the record unless its id or its provider message id is already stored.</summary>
+    Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a message's status forward when <paramref name="status"/> ranks higher than the stored one;
+    /// returns the message id when it moved, null when the report was stale, repeated or unknown.
+    /// </summary>
+    Task<Guid?> AdvanceStatusAsync(
+        string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the status of a message the engine created, by its id; same forward-only rule.</summary>
+    Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>When the lead last wrote on this channel, or null if never.</summary>
+    Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default);
+
+    /// <summary>A conversation's messages, newest first, older than <paramref name="before"/> when given.</summary>
+    Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(
+        string tenantId, string leadPhone, Channel channel, DateTimeOffset? before, int limit,
+        CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,75 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Npgsql;
+
+namespace Engine.Grains.Storage;
+
+/// <summary>The consent ledger in PostgreSQL's consent_ledger table.</summary>
+public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource) : IConsentLedger
+{
+    public async Task AppendAsync(IReadOnlyList<ConsentLedgerEntry> entries, CancellationToken cancellationToken = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        foreach (var entry in entries)
+        {
+            var command = new NpgsqlBatchCommand("""
+                INSERT INTO consent_ledger
+                    (entry_id, tenant_id, lead_phone, channel, previous_status, status, source, evidence, occurred_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT (entry_id) DO NOTHING
+                """);
+            command.Parameters.Add(new() { Value = entry.EntryId });
+            command.Parameters.Add(new() { Value = entry.TenantId });
+            command.Parameters.Add(new() { Value = entry.LeadPhone });
+            command.Parameters.Add(new() { Value = entry.Channel.ToWireName() });
+            command.Parameters.Add(new() { Value = entry.PreviousStatus.ToWireName() });
+            command.Parameters.Add(new() { Value = entry.Status.ToWireName() });
+            command.Parameters.Add(new() { Value = entry.Source.ToWireName() });
+            command.Parameters.Add(new() { Value = (object?)entry.Evidence ?? DBNull.Value });
+            command.Parameters.Add(new() { Value = entry.OccurredAt.ToUniversalTime() });
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<ConsentLedgerEntry>> ReadAsync(string tenantId, string leadPhone, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT entry_id, channel, previous_status, status, source, evidence, occurred_at
+            FROM consent_ledger
+            WHERE tenant_id = $1 AND lead_phone = $2
+            ORDER BY occurred_at, recorded_at, entry_id
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = leadPhone });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<ConsentLedgerEntry>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!ChannelNames.TryParse(reader.GetString(1), out var channel))
+            {
+                throw new InvalidDataException($"consent_ledger holds an unknown channel '{reader.GetString(1)}'.");
+            }
+
+            entries.Add(new ConsentLedgerEntry(
+                reader.GetString(0), tenantId, leadPhone, channel,
+                ParseStatus(reader.GetString(2)), ParseStatus(reader.GetString(3)),
+                Enum.Parse<ConsentSource>(reader.GetString(4).Replace("_", "", StringComparison.Ordinal), ignoreCase: true),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return entries;
+    }
+
+    private static ConsentStatus ParseStatus(string value) => value switch
+    {
+        "opted_in" => ConsentStatus.OptedIn,
+        "opted_out" => ConsentStatus.OptedOut,
+        _ => ConsentStatus.Unknown,
+    };
+}

@@ -1,0 +1,117 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Policies;
+using Npgsql;
+
+namespace Engine.Grains.Storage;
+
+/// <summary>The message log in PostgreSQL's message_log table.</summary>
+public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLog
+{
+    public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO message_log
+                (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
+                 message_type, body, status, status_rank, error_code, occurred_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = record.MessageId });
+        command.Parameters.Add(new() { Value = record.TenantId });
+        command.Parameters.Add(new() { Value = record.LeadPhone });
+        command.Parameters.Add(new() { Value = record.Channel.ToWireName() });
+        command.Parameters.Add(new() { Value = record.Direction.ToWireName() });
+        command.Parameters.Add(new() { Value = record.Provider.ToWireName() });
+        command.Parameters.Add(new() { Value = (object?)record.ProviderMessageId ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = record.MessageType });
+        command.Parameters.Add(new() { Value = (object?)record.Body ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = record.Status.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(record.Status) });
+        command.Parameters.Add(new() { Value = (object?)record.ErrorCode ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = record.OccurredAt.ToUniversalTime() });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<Guid?> AdvanceStatusAsync(
+        string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
+        CancellationToken cancellationToken = default)
+    {
+        // The rank comparison happens in the UPDATE itself, so concurrent reports cannot regress a row.
+        await using var command = dataSource.CreateCommand("""
+            UPDATE message_log
+            SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
+            WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
+            RETURNING message_id
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = provider.ToWireName() });
+        command.Parameters.Add(new() { Value = providerMessageId });
+        command.Parameters.Add(new() { Value = status.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
+        command.Parameters.Add(new() { Value = (object?)errorCode ?? DBNull.Value });
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE message_log SET status = $2, status_rank = $3, updated_at = now()
+            WHERE message_id = $1 AND status_rank < $3
+            """);
+        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = status.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT max(occurred_at) FROM message_log
+            WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3 AND direction = 'inbound'
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = leadPhone });
+        command.Parameters.Add(new() { Value = channel.ToWireName() });
+        return await command.ExecuteScalarAsync(cancellationToken) is DateTime last ? new DateTimeOffset(last, TimeSpan.Zero) : null;
+    }
+
+    public async Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(
+        string tenantId, string leadPhone, Channel channel, DateTimeOffset? before, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at
+            FROM message_log
+            WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)
+            ORDER BY occurred_at DESC, message_id
+            LIMIT $5
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = leadPhone });
+        command.Parameters.Add(new() { Value = channel.ToWireName() });
+        command.Parameters.Add(new() { Value = (object?)before?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<MessageRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(new MessageRecord(
+                reader.GetGuid(0),
+                tenantId,
+                leadPhone,
+                channel,
+                reader.GetString(1) == "inbound" ? Direction.Inbound : Direction.Outbound,
+                Enum.Parse<Provider>(reader.GetString(2), ignoreCase: true),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                Enum.Parse<DeliveryStatus>(reader.GetString(6), ignoreCase: true),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetFieldValue<DateTimeOffset>(8)));
+        }
+
+        return records;
+    }
+}

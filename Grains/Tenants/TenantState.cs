@@ -1,0 +1,11 @@
+using Engine.Grains.Abstractions.Tenants;
+
+namespace Engine.Grains.Tenants;
+
+/// <summary>Stored state of a tenant grain (state name "tenant").</summary>
+[GenerateSerializer, Alias("engine.tenant-state.v1")]
+public sealed class TenantState
+{
+    [Id(0)] public TenantSettings? Settings { get; set; }
+    [Id(1)] public DateTimeOffset? CreatedAt { get; set; }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: starts throwaway PostgreSQL and Redis, runs every test against them, tears them down.
+# Usage: tests/run.sh [extra dotnet test arguments]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+source tests/services.sh
+trap stop_test_services EXIT
+start_test_services
+
+dotnet build Engine.sln -c Release -nologo -v q
+set +e
+dotnet test --solution Engine.sln -c Release --no-build --no-progress "$@" 2>&1 | tee "$ENGINE_SERVICES_DIR/test-output.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line that any CI can read.
+summary=$(grep -E 'total: [0-9]+' "$ENGINE_SERVICES_DIR/test-output.log" | tail -1 || true)
+passed=$(grep -oE 'succeeded: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -oE 'failed: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
