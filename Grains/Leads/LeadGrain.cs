@@ -53,7 +53,7 @@ internal sealed class LeadGrain(
         var channels = change.Channel is { } only ? [only] : AllChannels;
         var entries = channels
             .Select(channel => (Channel: channel, Current: state.State.Consent.GetValueOrDefault(channel)))
-            .Where(c => c.Current is null || c.Current.Status != change.Status || c.Current.Evidence != change.Evidence)
+            .Where(c => IsNews(c.Current, change))
             .Select(c => new ConsentLedgerEntry(
                 $"{change.ChangeId}/{c.Channel.ToWireName()}", _tenantId, _phone, c.Channel,
                 c.Current?.Status ?? ConsentStatus.Unknown, change.Status, change.Source, change.Evidence, change.OccurredAt))
@@ -77,6 +77,12 @@ internal sealed class LeadGrain(
         await state.WriteStateAsync();
         return Snapshot();
     }
+
+    // A repeated opt-out adds nothing to the audit trail; fresh evidence of an opt-in (a new form) does.
+    private static bool IsNews(ConsentRecord? current, ConsentChange change) =>
+        current is null
+        || current.Status != change.Status
+        || (change.Status == ConsentStatus.OptedIn && (current.Source, current.Evidence) != (change.Source, change.Evidence));
 
     private LeadSnapshot Snapshot() => new(
         _tenantId,

@@ -1,0 +1,81 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Leads;
+
+namespace Engine.Grains.Tests.Grains;
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class LeadGrainTests(PostgresClusterFixture fixture)
+{
+    private static readonly DateTimeOffset FormFilledAt = new(2026, 11, 20, 15, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task RecordConsent_AppendsLedgerRowsOncePerChange()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var phone = TestTenants.NewPhone();
+        var lead = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));
+        var optIn = new ConsentChange("form-123", Channel.Sms, ConsentStatus.OptedIn, ConsentSource.Form, "web form #123, checkbox ticked", FormFilledAt);
+
+        await lead.RecordConsentAsync(optIn);
+        await lead.RecordConsentAsync(optIn); // a retried request
+        var snapshot = await lead.RecordConsentAsync(
+            new ConsentChange("api-9", null, ConsentStatus.OptedOut, ConsentSource.UserRequest, "called the office", FormFilledAt.AddDays(1)));
+
+        Assert.Equal(ConsentStatus.OptedOut, snapshot.ConsentOn(Channel.Sms));
+        Assert.Equal(ConsentStatus.OptedOut, snapshot.ConsentOn(Channel.WhatsApp));
+        var rows = await fixture.Database.RowsAsync(
+            "SELECT entry_id, channel, previous_status, status, source, evidence FROM consent_ledger WHERE tenant_id = $1 AND lead_phone = $2 ORDER BY occurred_at, entry_id",
+            tenantId, phone);
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(["form-123/sms", "sms", "unknown", "opted_in", "form", "web form #123, checkbox ticked"], rows[0]);
+        Assert.Equal(["api-9/sms", "sms", "opted_in", "opted_out", "user_request", "called the office"], rows[1]);
+        Assert.Equal(["api-9/whatsapp", "whatsapp", "unknown", "opted_out", "user_request", "called the office"], rows[2]);
+    }
+
+    [Fact]
+    public async Task ConsentLedger_RejectsUpdates()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var phone = TestTenants.NewPhone();
+        await fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone))
+            .RecordConsentAsync(new ConsentChange("c1", Channel.Sms, ConsentStatus.OptedIn, ConsentSource.Api, null, FormFilledAt));
+
+        var error = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => fixture.Database.CountAsync(
+            "UPDATE consent_ledger SET status = 'opted_in' WHERE tenant_id = $1", tenantId));
+
+        Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Upsert_WithoutChanges_DoesNotRewriteState()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var lead = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, TestTenants.NewPhone()));
+        var first = await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana"));
+        var version = await StoredVersionAsync(lead.GetPrimaryKeyString());
+
+        var second = await lead.UpsertAsync(new LeadProfilePatch(Name: "Someone else", NameOnlyIfMissing: true));
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal("Ana", second.Lead.Profile.Name);
+        Assert.Equal(version, await StoredVersionAsync(lead.GetPrimaryKeyString()));
+    }
+
+    [Fact]
+    public async Task Snapshot_TimeZones_ComeFromTheNumberUnlessSet()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var lead = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, "+13105550123"));
+
+        var derived = (await lead.UpsertAsync(new LeadProfilePatch())).Lead;
+        var explicitZone = (await lead.UpsertAsync(new LeadProfilePatch(TimeZone: "Europe/Lisbon"))).Lead;
+
+        Assert.Equal(["America/Los_Angeles"], derived.TimeZones);
+        Assert.Equal(["Europe/Lisbon"], explicitZone.TimeZones);
+    }
+
+    private Task<long> StoredVersionAsync(string key) => fixture.Database.CountAsync(
+        "SELECT Version FROM OrleansStorage WHERE GrainTypeString = 'lead' AND GrainIdExtensionString = $1", key);
+}
