@@ -1,0 +1,38 @@
+using Engine.TestSupport;
+
+namespace Engine.Silo.Tests;
+
+public sealed class StartupErrorTests
+{
+    [Theory]
+    [InlineData("Silo")]
+    [InlineData("Gateway")]
+    public async Task UnreachablePostgres_ExitsWithOneLineNamingTheSetting(string project)
+    {
+        var deadPort = FreePorts.Next();
+        await using var process = EngineProcess.Start(project, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = $"Host=127.0.0.1;Port={deadPort};Username=postgres;Database=engine;Timeout=3",
+            ["Gateway__HttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["Gateway__GrpcUrl"] = $"http://127.0.0.1:{FreePorts.Next()}",
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("ConnectionStrings:Postgres", process.Output, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{deadPort}", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal); // no stack trace
+    }
+
+    [Fact]
+    public async Task Silo_WithoutPostgres_RefusesToStart()
+    {
+        await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>());
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("ConnectionStrings:Postgres is not set", process.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Engine.TestSupport;
+
+/// <summary>
+/// A Silo or Gateway started as its own operating-system process from the build output, with its
+/// console captured. Disposing ends it; <see cref="KillHard"/> ends it the way a crash would.
+/// </summary>
+public sealed class EngineProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+
+    private EngineProcess(Process process) => _process = process;
+
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts "Engine.{project}.dll" of the same build configuration as the tests.</summary>
+    public static EngineProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    {
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { BuildOutput(project) },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(BuildOutput(project))!,
+        };
+        startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment)
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
+        var engine = new EngineProcess(process);
+        process.OutputDataReceived += (_, e) => engine.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => engine.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return engine;
+    }
+
+    /// <summary>The path of a project's main assembly in the artifacts folder, same configuration as this one.</summary>
+    public static string BuildOutput(string project)
+    {
+        // Tests run from artifacts/bin/<test project>/<configuration>/.
+        var configurationFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var binFolder = configurationFolder.Parent!.Parent!;
+        var path = Path.Combine(binFolder.FullName, $"Engine.{project}", configurationFolder.Name, $"Engine.{project}.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first; expected {path}.");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no goodbye to the cluster.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: true);
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancellation.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
