@@ -15,8 +15,8 @@ status=${PIPESTATUS[0]}
 set -e
 
 # One plain closing line that any CI can read.
-summary=$(grep -E 'total: [0-9]+' "$ENGINE_SERVICES_DIR/test-output.log" | tail -1 || true)
-passed=$(grep -oE 'succeeded: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
-failed=$(grep -oE 'failed: [0-9]+' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+log="$ENGINE_SERVICES_DIR/test-output.log"
+passed=$(grep -E '^\s+succeeded: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+failed=$(grep -E '^\s+failed: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

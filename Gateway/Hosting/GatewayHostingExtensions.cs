@@ -32,6 +32,8 @@ internal static partial class GatewayHostingExtensions
             builder.UseOrleansClient(client => client
                 .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
                 .UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = ("Npgsql", connections.Postgres))
+                // Notice restarted or added silos within seconds rather than the default minute.
+                .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
                 // Silos may still be starting; keep trying for a while before giving up.
                 .UseConnectionRetryFilter(async (_, cancellationToken) =>
                 {

@@ -1,0 +1,40 @@
+using Engine.Gateway.Grpc;
+using Engine.Gateway.Webhooks;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Engine.Gateway.Hosting;
+
+/// <summary>Builds the gateway application; Program runs it, tests host it on loopback ports.</summary>
+public static class GatewayApp
+{
+    /// <param name="args">Command-line arguments.</param>
+    /// <param name="configure">Extra configuration applied before anything reads it (tests use it).</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        configure?.Invoke(builder);
+        builder.AddEngineCluster();
+        builder.AddGatewayEndpoints();
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGatewayHealthChecks();
+        builder.Services.AddSingleton<CallerAuthentication>();
+        builder.Services.AddWebhooks();
+
+        var app = builder.Build();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthChecks.ReadyTag) });
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapGrpcService<TenantGrpcService>();
+        app.MapWebhookEndpoints();
+        return app;
+    }
+
+    private static IServiceCollection AddWebhooks(this IServiceCollection services) => services
+        .AddSingleton<TenantDirectory>()
+        .AddSingleton<WebhookMetrics>()
+        .AddSingleton(sp => new WebhookDeduplicator(
+            sp.GetRequiredService<ILogger<WebhookDeduplicator>>(), sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()))
+        .AddSingleton<WebhookContext>();
+}

@@ -1,0 +1,55 @@
+using StackExchange.Redis;
+
+namespace Engine.Gateway.Webhooks;
+
+/// <summary>
+/// The fast path of at-least-once delivery: a Redis key per webhook item already processed, so provider
+/// retries are acknowledged without touching the cluster. The key is written only after the item was
+/// processed, so a failed attempt is retried in full. Redis is an optimisation: when it is absent or
+/// down every item goes through, and the message log's unique key keeps the effect exactly-once.
+/// </summary>
+internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> logger, IConnectionMultiplexer? redis = null)
+{
+    private static readonly TimeSpan Remember = TimeSpan.FromDays(8); // Meta retries for up to 7 days
+
+    public async Task<bool> WasProcessedAsync(string key)
+    {
+        if (redis is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await redis.GetDatabase().KeyExistsAsync(Key(key));
+        }
+        catch (RedisException e)
+        {
+            LogRedisUnavailable(logger, e.Message);
+            return false;
+        }
+    }
+
+    public async Task MarkProcessedAsync(string key)
+    {
+        if (redis is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await redis.GetDatabase().StringSetAsync(Key(key), "1", Remember, When.Always, CommandFlags.FireAndForget);
+        }
+        catch (RedisException e)
+        {
+            LogRedisUnavailable(logger, e.Message);
+        }
+    }
+
+    private static RedisKey Key(string key) => $"engine:webhook:{key}";
+
+    [LoggerMessage(EventId = 3101, EventName = "DedupRedisUnavailable", Level = LogLevel.Warning,
+        Message = "Redis de-duplication unavailable, relying on the message log: {Reason}")]
+    private static partial void LogRedisUnavailable(ILogger logger, string reason);
+}

@@ -1,0 +1,238 @@
+using System.Text;
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Engine.Gateway.Webhooks;
+
+/// <summary>
+/// Provider webhooks. Order of checks: tenant (404), signature over the raw request (403), payload
+/// (400), then processing. Anything that fails after that answers 5xx so the provider retries; every
+/// step is idempotent, so the retry completes what the failed attempt left undone.
+/// </summary>
+internal static partial class WebhookEndpoints
+{
+    private const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response/>""";
+
+    public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
+    {
+        var webhooks = app.MapGroup("/webhooks");
+        webhooks.MapPost("/twilio/{tenant}", TwilioInboundAsync);
+        webhooks.MapPost("/twilio/{tenant}/status", TwilioStatusAsync);
+        webhooks.MapGet("/whatsapp/{tenant}", WhatsAppVerifyAsync);
+        webhooks.MapPost("/whatsapp/{tenant}", WhatsAppNotificationAsync);
+        return app;
+    }
+
+    private static async Task<IResult> TwilioInboundAsync(string tenant, HttpContext http, WebhookContext context)
+    {
+        var (form, rejection) = await ReadVerifiedTwilioAsync(tenant, http, context);
+        if (rejection is not null)
+        {
+            return rejection;
+        }
+
+        var (message, error) = TwilioWebhook.ParseInbound(form!);
+        if (message is null)
+        {
+            return context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, error!);
+        }
+
+        var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, message.LeadPhone, message.Channel));
+        await context.ProcessOnceAsync("twilio", "message", $"{tenant}:twilio:{message.MessageSid}", () => conversation.ReceiveAsync(
+            new InboundMessage(Provider.Twilio, message.MessageSid, message.MessageType, message.Body, context.Time.GetUtcNow(), message.ProfileName)));
+        return Twiml();
+    }
+
+    private static async Task<IResult> TwilioStatusAsync(string tenant, HttpContext http, WebhookContext context)
+    {
+        var (form, rejection) = await ReadVerifiedTwilioAsync(tenant, http, context);
+        if (rejection is not null)
+        {
+            return rejection;
+        }
+
+        var (status, error) = TwilioWebhook.ParseStatus(form!);
+        if (status is null)
+        {
+            return context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, error!);
+        }
+
+        var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, status.LeadPhone, status.Channel));
+        await context.ProcessOnceAsync("twilio", "status", $"{tenant}:twilio:{status.MessageSid}:{status.Status.ToWireName()}", () => conversation.ApplyStatusAsync(
+            new StatusReport(Provider.Twilio, status.MessageSid, status.Status, status.ErrorCode, context.Time.GetUtcNow())));
+        return Twiml();
+    }
+
+    private static async Task<IResult> WhatsAppVerifyAsync(string tenant, HttpRequest request, WebhookContext context)
+    {
+        if (await context.Tenants.FindAsync(tenant) is not { WhatsApp: { } whatsApp })
+        {
+            return context.Reject("meta", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a WhatsApp channel");
+        }
+
+        var token = request.Query["hub.verify_token"].ToString();
+        if (request.Query["hub.mode"] != "subscribe" ||
+            !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(whatsApp.VerifyToken)))
+        {
+            return context.Reject("meta", "bad_verify_token", StatusCodes.Status403Forbidden, "hub.mode must be 'subscribe' and hub.verify_token must match");
+        }
+
+        return Results.Text(request.Query["hub.challenge"].ToString(), "text/plain");
+    }
+
+    private static async Task<IResult> WhatsAppNotificationAsync(string tenant, HttpRequest request, WebhookContext context)
+    {
+        if (await context.Tenants.FindAsync(tenant) is not { WhatsApp: { } whatsApp })
+        {
+            return context.Reject("meta", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a WhatsApp channel");
+        }
+
+        var body = await ReadBodyAsync(request);
+        if (!MetaSignature.IsValid(whatsApp.AppSecret, body, request.Headers["X-Hub-Signature-256"]))
+        {
+            return context.Reject("meta", "bad_signature", StatusCodes.Status403Forbidden, "X-Hub-Signature-256 is missing or does not match the body");
+        }
+
+        var (notification, error) = WhatsAppWebhook.Parse(body);
+        if (notification is null)
+        {
+            return context.Reject("meta", "malformed", StatusCodes.Status400BadRequest, error!);
+        }
+
+        // Changes for another business number are not this tenant's; acknowledge and skip them.
+        var messages = notification.Messages.Where(m => m.PhoneNumberId == whatsApp.PhoneNumberId);
+        var statuses = notification.Statuses.Where(s => s.PhoneNumberId == whatsApp.PhoneNumberId);
+        var work = messages.Select(m => (m.LeadPhone, Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
+                () => Conversation(context, tenant, m.LeadPhone).ReceiveAsync(new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName))))))
+            .Concat(statuses.Select(s => (s.LeadPhone, Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "status", $"{tenant}:meta:{s.MessageId}:{s.Status.ToWireName()}",
+                () => Conversation(context, tenant, s.LeadPhone).ApplyStatusAsync(new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At)))))));
+
+        // Conversations are independent; within one, items keep the order Meta sent them in.
+        await Task.WhenAll(work.GroupBy(w => w.LeadPhone).Select(async group =>
+        {
+            foreach (var item in group)
+            {
+                await item.Run();
+            }
+        }));
+        return Results.Ok();
+    }
+
+    private static IConversationGrain Conversation(WebhookContext context, string tenant, string leadPhone) =>
+        context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, leadPhone, Channel.WhatsApp));
+
+    private static async Task<(IReadOnlyDictionary<string, string>? Form, IResult? Rejection)> ReadVerifiedTwilioAsync(
+        string tenant, HttpContext http, WebhookContext context)
+    {
+        if (await context.Tenants.FindAsync(tenant) is not { Sms: { } twilio })
+        {
+            return (null, context.Reject("twilio", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a Twilio channel"));
+        }
+
+        var request = http.Request;
+        var url = context.PublicUrl(http);
+        var signature = request.Headers["X-Twilio-Signature"].ToString();
+        if (request.HasJsonContentType())
+        {
+            var body = await ReadBodyAsync(request);
+            if (!TwilioSignature.IsValidJson(twilio.AuthToken, url, body, signature))
+            {
+                return (null, context.Reject("twilio", "bad_signature", StatusCodes.Status403Forbidden, "X-Twilio-Signature or bodySHA256 does not match"));
+            }
+
+            var fields = JsonFields(body);
+            return fields is null
+                ? (null, context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, "the body is not a JSON object of fields"))
+                : (fields, null);
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return (null, context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, "expected application/x-www-form-urlencoded"));
+        }
+
+        var form = await request.ReadFormAsync();
+        var pairs = form.SelectMany(field => field.Value.Select(value => KeyValuePair.Create(field.Key, value ?? ""))).ToArray();
+        if (!TwilioSignature.IsValid(twilio.AuthToken, url, pairs, signature))
+        {
+            return (null, context.Reject("twilio", "bad_signature", StatusCodes.Status403Forbidden, "X-Twilio-Signature is missing or does not match"));
+        }
+
+        return (form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal), null);
+    }
+
+    private static Dictionary<string, string>? JsonFields(byte[] body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            return document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object ? null :
+                document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    private static IResult Twiml() => Results.Text(EmptyTwiml, "text/xml", Encoding.UTF8);
+}
+
+/// <summary>What every webhook handler needs, resolved once from DI.</summary>
+internal sealed partial class WebhookContext(
+    IClusterClient cluster,
+    TenantDirectory tenants,
+    WebhookDeduplicator deduplicator,
+    WebhookMetrics metrics,
+    IOptions<EngineSettings> engine,
+    TimeProvider time,
+    ILogger<WebhookContext> logger)
+{
+    public IClusterClient Cluster => cluster;
+    public TenantDirectory Tenants => tenants;
+    public TimeProvider Time => time;
+
+    /// <summary>The URL the provider called, rebuilt from Engine:PublicBaseUrl (proxies change Host).</summary>
+    public string PublicUrl(HttpContext http)
+    {
+        var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path + http.Request.QueryString;
+        var publicBase = engine.Value.PublicBaseUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
+        return publicBase.TrimEnd('/') + rawTarget;
+    }
+
+    /// <summary>Runs <paramref name="process"/> unless the item was processed before; marks it afterwards.</summary>
+    public async Task ProcessOnceAsync(string provider, string kind, string key, Func<Task> process)
+    {
+        if (await deduplicator.WasProcessedAsync(key))
+        {
+            metrics.Item(provider, kind, "duplicate");
+            return;
+        }
+
+        await process();
+        await deduplicator.MarkProcessedAsync(key);
+        metrics.Item(provider, kind, "processed");
+    }
+
+    public IResult Reject(string provider, string reason, int statusCode, string detail)
+    {
+        metrics.Rejected(provider, reason);
+        LogRejected(logger, provider, reason, statusCode);
+        return Results.Problem(detail: detail, statusCode: statusCode, title: reason);
+    }
+
+    [LoggerMessage(EventId = 3001, EventName = "WebhookRejected", Level = LogLevel.Information,
+        Message = "Rejected {Provider} webhook: {Reason} ({StatusCode})")]
+    private static partial void LogRejected(ILogger logger, string provider, string reason, int statusCode);
+}
