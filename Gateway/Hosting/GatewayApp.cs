@@ -35,6 +35,6 @@ public static class GatewayApp
         .AddSingleton<TenantDirectory>()
         .AddSingleton<WebhookMetrics>()
         .AddSingleton(sp => new WebhookDeduplicator(
-            sp.GetRequiredService<ILogger<WebhookDeduplicator>>(), sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()))
+            sp.GetRequiredService<ILogger<WebhookDeduplicator>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()))
         .AddSingleton<WebhookContext>();
 }

@@ -8,13 +8,16 @@ namespace Engine.Gateway.Webhooks;
 /// processed, so a failed attempt is retried in full. Redis is an optimisation: when it is absent or
 /// down every item goes through, and the message log's unique key keeps the effect exactly-once.
 /// </summary>
-internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> logger, IConnectionMultiplexer? redis = null)
+internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> logger, TimeProvider time, IConnectionMultiplexer? redis = null)
 {
     private static readonly TimeSpan Remember = TimeSpan.FromDays(8); // Meta retries for up to 7 days
+    private static readonly TimeSpan WarnEvery = TimeSpan.FromSeconds(30);
+    private long _lastWarningTicks;
 
     public async Task<bool> WasProcessedAsync(string key)
     {
-        if (redis is null)
+        // While Redis is disconnected, go straight to the cluster instead of waiting on timeouts.
+        if (redis is null || !IsConnected(redis))
         {
             return false;
         }
@@ -25,14 +28,14 @@ internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> l
         }
         catch (RedisException e)
         {
-            LogRedisUnavailable(logger, e.Message);
+            Warn(e.Message);
             return false;
         }
     }
 
     public async Task MarkProcessedAsync(string key)
     {
-        if (redis is null)
+        if (redis is null || !IsConnected(redis))
         {
             return;
         }
@@ -43,7 +46,28 @@ internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> l
         }
         catch (RedisException e)
         {
-            LogRedisUnavailable(logger, e.Message);
+            Warn(e.Message);
+        }
+    }
+
+    private bool IsConnected(IConnectionMultiplexer multiplexer)
+    {
+        if (!multiplexer.IsConnected)
+        {
+            Warn("not connected");
+        }
+
+        return multiplexer.IsConnected;
+    }
+
+    // One warning per outage window, not one per webhook.
+    private void Warn(string reason)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref _lastWarningTicks);
+        if (now - last > WarnEvery.Ticks && Interlocked.CompareExchange(ref _lastWarningTicks, now, last) == last)
+        {
+            LogRedisUnavailable(logger, reason);
         }
     }
 

@@ -1,0 +1,116 @@
+using Engine.Gateway.Grpc.V1;
+using Engine.Gateway.Hosting;
+using Engine.Grains.Hosting;
+using Engine.TestSupport;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Orleans;
+
+namespace Engine.Gateway.Tests;
+
+/// <summary>
+/// A Silo process on a fresh PostgreSQL database, a private Redis, and the gateway hosted in this
+/// process on loopback ports (so tests can also observe its metrics). Clients talk real HTTP and gRPC.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string AdminKey = "gateway-tests-admin-key";
+
+    private EngineProcess? _silo;
+
+    public NpgsqlDataSource Database { get; private set; } = null!;
+    public RedisServer Redis { get; } = new();
+    public WebApplication Gateway { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public GrpcChannel Grpc { get; private set; } = null!;
+    public string PublicBaseUrl { get; private set; } = "";
+    public IClusterClient Cluster => Gateway.Services.GetRequiredService<IClusterClient>();
+    public Metadata AdminAuth { get; } = new() { { "authorization", $"Bearer {AdminKey}" } };
+
+    public async ValueTask InitializeAsync()
+    {
+        var connectionString = await TestServices.CreateDatabaseAsync("gateway");
+        Database = NpgsqlDataSource.Create(connectionString);
+        await Redis.StartAsync();
+        var clusterId = $"g{Guid.NewGuid():N}"[..12];
+        _silo = EngineProcess.Start("Silo", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["Orleans__ClusterId"] = clusterId,
+            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await Eventually.GetAsync(async () =>
+        {
+            await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
+            return (long)(await command.ExecuteScalarAsync())!;
+        }, count => count == 1, TimeSpan.FromSeconds(90), "the silo to become Active");
+
+        var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
+        PublicBaseUrl = $"http://127.0.0.1:{httpPort}";
+        Gateway = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = connectionString,
+            ["ConnectionStrings:Redis"] = Redis.Configuration,
+            ["Orleans:ClusterId"] = clusterId,
+            ["Engine:AdminApiKey"] = AdminKey,
+            ["Engine:PublicBaseUrl"] = PublicBaseUrl,
+            ["Gateway:HttpUrl"] = PublicBaseUrl,
+            ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        await Gateway.PrepareStorageAsync();
+        await Gateway.StartAsync();
+        Http = new HttpClient { BaseAddress = new Uri(PublicBaseUrl) };
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+    }
+
+    /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
+    public async Task<TestTenant> CreateTenantAsync()
+    {
+        var tenant = new TestTenant($"gw-{Guid.NewGuid():N}"[..16], $"auth-{Guid.NewGuid():N}", $"secret-{Guid.NewGuid():N}", "verify-me", "1098765432");
+        await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
+        {
+            TenantId = tenant.Id,
+            Settings = new TenantSettings
+            {
+                DisplayName = "Gateway Test Motors",
+                Sms = new SmsChannel { AccountSid = "AC" + new string('7', 32), AuthToken = tenant.TwilioAuthToken, FromNumber = "+14155550100" },
+                Whatsapp = new WhatsAppChannel { PhoneNumberId = tenant.PhoneNumberId, AccessToken = "wa-token", AppSecret = tenant.MetaAppSecret, VerifyToken = tenant.VerifyToken },
+                QuietHours = new QuietHours { Enabled = false, AllowedFrom = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(8)), AllowedUntil = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(21)) },
+            },
+        }, AdminAuth);
+        return tenant;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http?.Dispose();
+        Grpc?.Dispose();
+        if (Gateway is not null)
+        {
+            await Gateway.StopAsync();
+            await Gateway.DisposeAsync();
+        }
+
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+
+        await Redis.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}
+
+public sealed record TestTenant(string Id, string TwilioAuthToken, string MetaAppSecret, string VerifyToken, string PhoneNumberId);
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
