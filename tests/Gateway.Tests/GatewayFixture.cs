@@ -21,6 +21,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const string AdminKey = "gateway-tests-admin-key";
 
     private EngineProcess? _silo;
+    private Dictionary<string, string> _siloEnvironment = [];
 
     public NpgsqlDataSource Database { get; private set; } = null!;
     public RedisServer Redis { get; } = new();
@@ -37,18 +38,14 @@ public sealed class GatewayFixture : IAsyncLifetime
         Database = NpgsqlDataSource.Create(connectionString);
         await Redis.StartAsync();
         var clusterId = $"g{Guid.NewGuid():N}"[..12];
-        _silo = EngineProcess.Start("Silo", new Dictionary<string, string>
+        _siloEnvironment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        await Eventually.GetAsync(async () =>
-        {
-            await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
-            return (long)(await command.ExecuteScalarAsync())!;
-        }, count => count == 1, TimeSpan.FromSeconds(90), "the silo to become Active");
+        };
+        await StartSiloAsync();
 
         var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
         PublicBaseUrl = $"http://127.0.0.1:{httpPort}";
@@ -67,6 +64,25 @@ public sealed class GatewayFixture : IAsyncLifetime
         await Gateway.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(PublicBaseUrl) };
         Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+    }
+
+    /// <summary>Kills the silo the way a crash would.</summary>
+    public void KillSilo() => _silo?.KillHard();
+
+    /// <summary>Starts the silo (again) and waits until it is Active in the membership table.</summary>
+    public async Task StartSiloAsync()
+    {
+        if (_silo is not null)
+        {
+            await _silo.DisposeAsync();
+        }
+
+        _silo = EngineProcess.Start("Silo", _siloEnvironment);
+        await Eventually.GetAsync(async () =>
+        {
+            await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
+            return (long)(await command.ExecuteScalarAsync())!;
+        }, count => count == 1, TimeSpan.FromSeconds(120), "the silo to become Active");
     }
 
     /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
