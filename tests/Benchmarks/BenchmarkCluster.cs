@@ -1,0 +1,96 @@
+using Engine.Gateway.Grpc.V1;
+using Engine.TestSupport;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Npgsql;
+
+namespace Engine.Benchmarks;
+
+/// <summary>A Silo process and a Gateway process on a fresh database: the shape a deployment has.</summary>
+internal sealed class BenchmarkCluster : IAsyncDisposable
+{
+    public const string AdminKey = "bench-admin-key";
+    public const int PoolSize = 32;
+
+    private readonly List<EngineProcess> _processes = [];
+
+    public required string ConnectionString { get; init; }
+    public required string PublicBaseUrl { get; init; }
+    public required GrpcChannel Grpc { get; init; }
+    public Metadata AdminAuth { get; } = new() { { "authorization", $"Bearer {AdminKey}" } };
+
+    public static async Task<BenchmarkCluster> StartAsync(string purpose, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await TestServices.CreateDatabaseAsync(purpose)) { MaxPoolSize = PoolSize }.ConnectionString;
+        var clusterId = $"b{Guid.NewGuid():N}"[..12];
+        var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
+        var common = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = connectionString,
+            ["ConnectionStrings__Redis"] = TestServices.Redis,
+            ["Orleans__ClusterId"] = clusterId,
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            common[key] = value;
+        }
+
+        var cluster = new BenchmarkCluster
+        {
+            ConnectionString = connectionString,
+            PublicBaseUrl = $"http://127.0.0.1:{httpPort}",
+            Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}"),
+        };
+        cluster._processes.Add(EngineProcess.Start("Silo", new Dictionary<string, string>(common)
+        {
+            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }));
+        await using (var db = NpgsqlDataSource.Create(connectionString))
+        {
+            await Eventually.GetAsync(async () =>
+            {
+                await using var command = db.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
+                return (long)(await command.ExecuteScalarAsync())!;
+            }, n => n == 1, TimeSpan.FromSeconds(90), "silo Active");
+        }
+
+        cluster._processes.Add(EngineProcess.Start("Gateway", new Dictionary<string, string>(common)
+        {
+            ["Engine__AdminApiKey"] = AdminKey,
+            ["Engine__PublicBaseUrl"] = cluster.PublicBaseUrl,
+            ["Gateway__HttpUrl"] = cluster.PublicBaseUrl,
+            ["Gateway__GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
+        }));
+        var health = new Health.HealthClient(cluster.Grpc);
+        await Eventually.GetAsync(async () => (await health.CheckAsync(new HealthCheckRequest())).Status,
+            s => s == HealthCheckResponse.Types.ServingStatus.Serving, TimeSpan.FromSeconds(90), "gateway SERVING");
+        return cluster;
+    }
+
+    public async Task<string> CreateTenantAsync(string authToken)
+    {
+        var tenantId = $"bench-{Guid.NewGuid():N}"[..16];
+        await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
+        {
+            TenantId = tenantId,
+            Settings = new TenantSettings
+            {
+                DisplayName = "Benchmark Homes",
+                Sms = new SmsChannel { AccountSid = "AC" + new string('5', 32), AuthToken = authToken, FromNumber = "+14155550100" },
+                QuietHours = new QuietHours { Enabled = false, AllowedFrom = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(8)), AllowedUntil = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(21)) },
+            },
+        }, AdminAuth);
+        return tenantId;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Grpc.Dispose();
+        foreach (var process in _processes.AsEnumerable().Reverse())
+        {
+            await process.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using Engine.Benchmarks;
+
+// Benchmarks print their figures and write them to tests/Benchmarks/results/. Run through tests/bench.sh,
+// which starts PostgreSQL and Redis first.
+switch (args.FirstOrDefault())
+{
+    case "webhooks":
+        await WebhookIngestBenchmark.RunAsync();
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks");
+        return 64;
+}

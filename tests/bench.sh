@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs one benchmark against throwaway PostgreSQL and Redis: tests/bench.sh webhooks
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+source tests/services.sh
+trap stop_test_services EXIT
+start_test_services
+dotnet build tests/Benchmarks -c Release -nologo -v q
+dotnet artifacts/bin/Engine.Benchmarks/release/Engine.Benchmarks.dll "$@"
