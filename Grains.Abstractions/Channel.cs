@@ -21,6 +21,10 @@ public static class ChannelNames
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "Unknown channel."),
     };
 
+    /// <summary>Parses a stored wire name; throws for anything else.</summary>
+    public static Channel Parse(string value) =>
+        TryParse(value, out var channel) ? channel : throw new FormatException($"'{value}' is not a channel.");
+
     /// <summary>Parses a wire name; false when the name is not a known channel.</summary>
     public static bool TryParse(string? value, out Channel channel)
     {

@@ -1,41 +1,53 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
+using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Gateway.Grpc;
 
-/// <summary>Who is calling: the platform administrator, or (later) a tenant's API key.</summary>
-internal sealed record Caller(bool IsPlatformAdmin);
+/// <summary>Who is calling: the platform administrator (no tenant), or one tenant's API key.</summary>
+internal sealed record Caller(string? TenantId, string KeyId, ApiKeyRoles Roles)
+{
+    public bool IsPlatformAdmin => TenantId is null;
+}
 
-/// <summary>Reads "authorization: Bearer &lt;key&gt;" and decides who the caller is.</summary>
-internal sealed class CallerAuthentication(IOptions<EngineSettings> settings)
+/// <summary>
+/// Reads "authorization: Bearer &lt;key&gt;", decides who the caller is, what it may touch, and how
+/// fast it may call. Unknown keys are Unauthenticated; another tenant's data or a missing role is
+/// PermissionDenied; too many calls is ResourceExhausted with a retry-after trailer.
+/// </summary>
+internal sealed class CallerAuthentication : IDisposable
 {
     private const string BearerPrefix = "Bearer ";
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
 
-    /// <summary>The caller, or Unauthenticated when the key is missing or unknown.</summary>
-    public Caller Authenticate(ServerCallContext context)
+    private readonly IOptions<EngineSettings> _settings;
+    private readonly IClusterClient _cluster;
+    private readonly TimeProvider _time;
+    private readonly PartitionedRateLimiter<string> _limiter;
+    private readonly ConcurrentDictionary<string, (Caller Caller, DateTimeOffset CheckedAt)> _verified = new(StringComparer.Ordinal);
+
+    public CallerAuthentication(IOptions<EngineSettings> settings, IClusterClient cluster, TimeProvider time)
     {
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        (_settings, _cluster, _time) = (settings, cluster, time);
+        var rate = settings.Value.ApiKeyCallsPerSecond;
+        _limiter = PartitionedRateLimiter.Create<string, string>(keyId => RateLimitPartition.GetTokenBucketLimiter(keyId, _ => new TokenBucketRateLimiterOptions
         {
-            RpcErrors.Unauthenticated("missing 'authorization: Bearer <api key>' metadata");
-        }
-
-        var presented = header[BearerPrefix.Length..].Trim();
-        if (settings.Value.AdminApiKey is { Length: > 0 } adminKey && KeysMatch(presented, adminKey))
-        {
-            return new Caller(IsPlatformAdmin: true);
-        }
-
-        RpcErrors.Unauthenticated("the API key is not valid");
-        return default!;
+            TokenLimit = rate * 2,
+            TokensPerPeriod = rate,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
     }
 
-    /// <summary>The platform administrator, or PermissionDenied.</summary>
-    public Caller RequirePlatformAdmin(ServerCallContext context)
+    /// <summary>The platform administrator, or Unauthenticated/PermissionDenied.</summary>
+    public async Task<Caller> RequirePlatformAdminAsync(ServerCallContext context)
     {
-        var caller = Authenticate(context);
+        var caller = await AuthenticateAsync(context);
         if (!caller.IsPlatformAdmin)
         {
             RpcErrors.PermissionDenied("only the platform admin key may do this");
@@ -44,8 +56,84 @@ internal sealed class CallerAuthentication(IOptions<EngineSettings> settings)
         return caller;
     }
 
+    /// <summary>A caller allowed <paramref name="role"/> on <paramref name="tenantId"/>: the platform admin or a key of that tenant.</summary>
+    public async Task<Caller> AuthorizeAsync(ServerCallContext context, string tenantId, ApiKeyRoles role)
+    {
+        var caller = await AuthenticateAsync(context);
+        if (caller.IsPlatformAdmin)
+        {
+            return caller;
+        }
+
+        if (caller.TenantId != tenantId)
+        {
+            RpcErrors.PermissionDenied($"this API key belongs to another tenant, not '{tenantId}'");
+        }
+
+        if (!caller.Roles.HasFlag(role))
+        {
+            RpcErrors.PermissionDenied($"this API key lacks the {role} role");
+        }
+
+        return caller;
+    }
+
+    private async Task<Caller> AuthenticateAsync(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            RpcErrors.Unauthenticated("missing 'authorization: Bearer <api key>' metadata");
+        }
+
+        var caller = await IdentifyAsync(header[BearerPrefix.Length..].Trim());
+        using var lease = _limiter.AttemptAcquire(caller.KeyId);
+        if (!lease.IsAcquired)
+        {
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            throw new RpcException(
+                new Status(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second"),
+                new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+        }
+
+        return caller;
+    }
+
+    private async Task<Caller> IdentifyAsync(string presented)
+    {
+        if (_settings.Value.AdminApiKey is { Length: > 0 } adminKey && KeysMatch(presented, adminKey))
+        {
+            return new Caller(null, "platform-admin", ApiKeyRoles.Admin | ApiKeyRoles.Messaging | ApiKeyRoles.EventsRead);
+        }
+
+        if (!ApiKeySecrets.TryParse(presented, out var tenantId, out var keyId) || !TenantIds.IsValid(tenantId))
+        {
+            RpcErrors.Unauthenticated("the API key is not valid");
+        }
+
+        var hash = ApiKeySecrets.Sha256(presented);
+        var now = _time.GetUtcNow();
+        if (_verified.TryGetValue(hash, out var cached) && now - cached.CheckedAt < CacheLifetime)
+        {
+            return cached.Caller;
+        }
+
+        var key = await _cluster.GetGrain<ITenantGrain>(tenantId).AuthenticateAsync(keyId, hash);
+        if (key is null)
+        {
+            _verified.TryRemove(hash, out _);
+            RpcErrors.Unauthenticated("the API key is not valid or was revoked");
+        }
+
+        var caller = new Caller(tenantId, key.KeyId, key.Roles);
+        _verified[hash] = (caller, now);
+        return caller;
+    }
+
     // Compares hashes so the comparison time reveals neither the key's content nor its length.
     private static bool KeysMatch(string presented, string expected) =>
         CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    public void Dispose() => _limiter.Dispose();
 }

@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions.Tenants;
+using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
@@ -8,8 +9,8 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
 {
     public override async Task<V1.Tenant> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
-        authentication.RequirePlatformAdmin(context);
-        RequireTenantId(request.TenantId);
+        await authentication.RequirePlatformAdminAsync(context);
+        RequestValidation.RequireTenantId(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current: null);
         var creation = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateAsync(settings);
         if (!creation.Created)
@@ -22,21 +23,59 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
 
     public override async Task<V1.Tenant> GetTenant(V1.GetTenantRequest request, ServerCallContext context)
     {
-        authentication.RequirePlatformAdmin(context);
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         return TenantMapping.ToProto(await GetExistingAsync(request.TenantId));
     }
 
     public override async Task<V1.Tenant> UpdateTenantSettings(V1.UpdateTenantSettingsRequest request, ServerCallContext context)
     {
-        authentication.RequirePlatformAdmin(context);
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         var current = await GetExistingAsync(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current.Settings);
         return TenantMapping.ToProto(await cluster.GetGrain<ITenantGrain>(request.TenantId).UpdateSettingsAsync(settings));
     }
 
+    public override async Task<V1.CreateApiKeyResponse> CreateApiKey(V1.CreateApiKeyRequest request, ServerCallContext context)
+    {
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
+        await GetExistingAsync(request.TenantId);
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            RpcErrors.InvalidArgument("name", "is required");
+        }
+
+        var roles = request.Roles.Aggregate(ApiKeyRoles.None, (all, role) => all | role switch
+        {
+            V1.ApiKeyRole.Admin => ApiKeyRoles.Admin,
+            V1.ApiKeyRole.Messaging => ApiKeyRoles.Messaging,
+            V1.ApiKeyRole.EventsRead => ApiKeyRoles.EventsRead,
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"roles: {role} is not a role")),
+        });
+        if (roles == ApiKeyRoles.None)
+        {
+            RpcErrors.InvalidArgument("roles", "at least one role is required");
+        }
+
+        var (keyId, secret, hash) = ApiKeySecrets.Create(request.TenantId);
+        var key = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateApiKeyAsync(keyId, request.Name, roles, hash);
+        return new V1.CreateApiKeyResponse { Key = TenantMapping.ToProto(key), Secret = secret };
+    }
+
+    public override async Task<V1.ApiKey> RevokeApiKey(V1.RevokeApiKeyRequest request, ServerCallContext context)
+    {
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
+        var key = await cluster.GetGrain<ITenantGrain>(request.TenantId).RevokeApiKeyAsync(request.KeyId);
+        if (key is null)
+        {
+            RpcErrors.NotFound($"API key '{request.KeyId}' of tenant '{request.TenantId}'");
+        }
+
+        return TenantMapping.ToProto(key);
+    }
+
     private async Task<TenantSnapshot> GetExistingAsync(string tenantId)
     {
-        RequireTenantId(tenantId);
+        RequestValidation.RequireTenantId(tenantId);
         var tenant = await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync();
         if (!tenant.Exists)
         {
@@ -44,13 +83,5 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
         }
 
         return tenant;
-    }
-
-    private static void RequireTenantId(string tenantId)
-    {
-        if (!TenantIds.IsValid(tenantId))
-        {
-            RpcErrors.InvalidArgument("tenant_id", "must be 2-64 lower-case letters, digits or '-', starting with a letter or digit");
-        }
     }
 }

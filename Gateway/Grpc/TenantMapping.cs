@@ -12,6 +12,20 @@ internal static class TenantMapping
         TenantId = tenant.TenantId,
         Settings = ToProto(tenant.Settings!),
         CreatedAt = tenant.CreatedAt is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+        ApiKeys = { tenant.ApiKeys.Select(ToProto) },
+    };
+
+    public static V1.ApiKey ToProto(ApiKeyInfo key) => new()
+    {
+        KeyId = key.KeyId,
+        Name = key.Name,
+        Roles =
+        {
+            new[] { (ApiKeyRoles.Admin, V1.ApiKeyRole.Admin), (ApiKeyRoles.Messaging, V1.ApiKeyRole.Messaging), (ApiKeyRoles.EventsRead, V1.ApiKeyRole.EventsRead) }
+                .Where(r => key.Roles.HasFlag(r.Item1)).Select(r => r.Item2)
+        },
+        CreatedAt = Timestamp.FromDateTimeOffset(key.CreatedAt),
+        RevokedAt = key.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
     };
 
     // Secrets (auth token, access token, app secret, verify token) are write-only and left out.

@@ -27,6 +27,8 @@ public static class GatewayApp
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapGrpcService<TenantGrpcService>();
+        app.MapGrpcService<LeadGrpcService>();
+        app.MapGrpcService<ConversationGrpcService>();
         app.MapWebhookEndpoints();
         return app;
     }

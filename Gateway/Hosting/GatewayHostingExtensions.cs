@@ -27,6 +27,7 @@ internal static partial class GatewayHostingExtensions
         {
             builder.AddEngineSettings();
             builder.AddPostgres(connections.Postgres!, applySchema: false);
+            builder.Services.AddEnginePostgresStores(); // conversation history is read straight from the log
             var cluster = builder.Configuration.GetClusterSettings();
             var connectStarted = DateTimeOffset.UtcNow;
             builder.UseOrleansClient(client => client

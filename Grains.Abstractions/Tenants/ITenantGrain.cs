@@ -15,4 +15,16 @@ public interface ITenantGrain : IGrainWithStringKey
     /// <summary>Replaces the settings of an existing tenant.</summary>
     [Alias("update-settings")]
     Task<TenantSnapshot> UpdateSettingsAsync(TenantSettings settings);
+
+    /// <summary>Stores a new key; the caller made the secret and passes only its SHA-256.</summary>
+    [Alias("create-api-key")]
+    Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256);
+
+    /// <summary>Revokes a key; null when the tenant has no such key.</summary>
+    [Alias("revoke-api-key")]
+    Task<ApiKeyInfo?> RevokeApiKeyAsync(string keyId);
+
+    /// <summary>The live key with this id and secret hash, or null.</summary>
+    [Alias("authenticate"), ReadOnly]
+    Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256);
 }

@@ -6,7 +6,8 @@ public sealed record class TenantSnapshot(
     [property: Id(0)] string TenantId,
     [property: Id(1)] bool Exists,
     [property: Id(2)] TenantSettings? Settings,
-    [property: Id(3)] DateTimeOffset? CreatedAt);
+    [property: Id(3)] DateTimeOffset? CreatedAt,
+    [property: Id(4)] IReadOnlyList<ApiKeyInfo> ApiKeys);
 
 /// <summary>The outcome of creating a tenant: false when it already existed (nothing changed).</summary>
 [GenerateSerializer, Immutable, Alias("engine.tenant-creation.v1")]

@@ -36,7 +36,7 @@ internal sealed partial class ConversationGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone, _channel) = GrainKeys.ParseConversation(this.GetPrimaryKeyString());
-        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, before: null, RecentWindowSize, cancellationToken);
+        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize, cancellationToken);
         _recent.AddRange(history.Reverse().Select(ToSummary));
         _lastInboundAt = history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt;
         if (_lastInboundAt is null && history.Count == RecentWindowSize)
@@ -83,9 +83,26 @@ internal sealed partial class ConversationGrain(
 
     public async Task<SendResult> SendAsync(OutboundRequest request)
     {
-        var messageId = request.IdempotencyKey is { } key
-            ? MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}")
-            : Guid.CreateVersion7(time.GetUtcNow());
+        if (request.IdempotencyKey is not { } key)
+        {
+            return await DecideAsync(request, Guid.CreateVersion7(time.GetUtcNow()));
+        }
+
+        // The first answer to a key is the answer: a retry, even after a failure half-way, gets it again.
+        if (await messageLog.FindSendAsync(_tenantId, key) is { } stored)
+        {
+            return (stored.LeadPhone, stored.Channel) == (_phone, _channel)
+                ? stored.Result
+                : Rejected(stored.Result.MessageId, RejectionCode.InvalidRequest, "this idempotency key was already used for another conversation");
+        }
+
+        var result = await DecideAsync(request, MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}"));
+        await messageLog.RecordSendAsync(new StoredSend(_tenantId, key, _phone, _channel, result));
+        return result;
+    }
+
+    private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId)
+    {
         var tenant = await GetTenantSettingsAsync();
         var now = time.GetUtcNow();
 

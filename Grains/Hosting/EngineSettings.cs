@@ -58,6 +58,10 @@ public sealed class EngineSettings
     /// <summary>The public https base URL providers call; webhook signatures are checked against it.</summary>
     [Url]
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
+    [Range(1, 1_000_000)]
+    public int ApiKeyCallsPerSecond { get; set; } = 200;
 }
 
 /// <summary>Where the engine reaches Twilio and Meta (section "Providers").</summary>

@@ -23,8 +23,18 @@ public interface IMessageLog
     /// <summary>When the lead last wrote on this channel, or null if never.</summary>
     Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default);
 
-    /// <summary>A conversation's messages, newest first, older than <paramref name="before"/> when given.</summary>
+    /// <summary>A conversation's messages, newest first, after <paramref name="after"/> when given.</summary>
     Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(
-        string tenantId, string leadPhone, Channel channel, DateTimeOffset? before, int limit,
+        string tenantId, string leadPhone, Channel channel, MessageCursor? after, int limit,
         CancellationToken cancellationToken = default);
+
+    /// <summary>A tenant's conversations, most recently active first, after <paramref name="after"/> when given.</summary>
+    Task<IReadOnlyList<ConversationActivity>> ListConversationsAsync(
+        string tenantId, ConversationCursor? after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The stored first answer for an idempotency key, or null.</summary>
+    Task<StoredSend?> FindSendAsync(string tenantId, string idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the answer for an idempotency key unless one is stored already (the first wins).</summary>
+    Task RecordSendAsync(StoredSend send, CancellationToken cancellationToken = default);
 }

@@ -10,6 +10,7 @@ public sealed class InMemoryMessageLog : IMessageLog
 {
     private readonly ConcurrentDictionary<Guid, MessageRecord> _byId = new();
     private readonly ConcurrentDictionary<(string, Provider, string), Guid> _byProviderId = new();
+    private readonly ConcurrentDictionary<(string, string), StoredSend> _sends = new();
     private readonly Lock _gate = new();
 
     public Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
@@ -71,16 +72,42 @@ public sealed class InMemoryMessageLog : IMessageLog
             .Max());
 
     public Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(
-        string tenantId, string leadPhone, Channel channel, DateTimeOffset? before, int limit,
+        string tenantId, string leadPhone, Channel channel, MessageCursor? after, int limit,
         CancellationToken cancellationToken = default)
     {
         IReadOnlyList<MessageRecord> page = _byId.Values
             .Where(m => m.TenantId == tenantId && m.LeadPhone == leadPhone && m.Channel == channel)
-            .Where(m => before is null || m.OccurredAt < before)
             .OrderByDescending(m => m.OccurredAt)
-            .ThenBy(m => m.MessageId)
+            .ThenByDescending(m => m.MessageId)
+            .SkipWhile(m => after is { } cursor && (m.OccurredAt, m.MessageId).CompareTo((cursor.OccurredAt, cursor.MessageId)) >= 0)
             .Take(limit)
             .ToArray();
         return Task.FromResult(page);
+    }
+
+    public Task<IReadOnlyList<ConversationActivity>> ListConversationsAsync(
+        string tenantId, ConversationCursor? after, int limit, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<ConversationActivity> page = _byId.Values
+            .Where(m => m.TenantId == tenantId)
+            .GroupBy(m => (m.LeadPhone, m.Channel))
+            .Select(g => new ConversationActivity(g.Key.LeadPhone, g.Key.Channel, g.Max(m => m.OccurredAt), g.LongCount()))
+            .OrderByDescending(c => c.LastActivityAt)
+            .ThenByDescending(c => c.LeadPhone, StringComparer.Ordinal)
+            .ThenByDescending(c => c.Channel.ToWireName(), StringComparer.Ordinal)
+            .SkipWhile(c => after is { } cursor && (c.LastActivityAt, c.LeadPhone, c.Channel) != (cursor.LastActivityAt, cursor.LeadPhone, cursor.Channel))
+            .Skip(after is null ? 0 : 1)
+            .Take(limit)
+            .ToArray();
+        return Task.FromResult(page);
+    }
+
+    public Task<StoredSend?> FindSendAsync(string tenantId, string idempotencyKey, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_sends.GetValueOrDefault((tenantId, idempotencyKey)));
+
+    public Task RecordSendAsync(StoredSend send, CancellationToken cancellationToken = default)
+    {
+        _sends.TryAdd((send.TenantId, send.IdempotencyKey), send);
+        return Task.CompletedTask;
     }
 }

@@ -50,13 +50,8 @@ public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource) : IConsen
         var entries = new List<ConsentLedgerEntry>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (!ChannelNames.TryParse(reader.GetString(1), out var channel))
-            {
-                throw new InvalidDataException($"consent_ledger holds an unknown channel '{reader.GetString(1)}'.");
-            }
-
             entries.Add(new ConsentLedgerEntry(
-                reader.GetString(0), tenantId, leadPhone, channel,
+                reader.GetString(0), tenantId, leadPhone, ChannelNames.Parse(reader.GetString(1)),
                 ParseStatus(reader.GetString(2)), ParseStatus(reader.GetString(3)),
                 Enum.Parse<ConsentSource>(reader.GetString(4).Replace("_", "", StringComparison.Ordinal), ignoreCase: true),
                 reader.IsDBNull(5) ? null : reader.GetString(5),

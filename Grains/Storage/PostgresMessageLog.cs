@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
 using Npgsql;
@@ -78,20 +79,22 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
     }
 
     public async Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(
-        string tenantId, string leadPhone, Channel channel, DateTimeOffset? before, int limit,
+        string tenantId, string leadPhone, Channel channel, MessageCursor? after, int limit,
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at
             FROM message_log
-            WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3 AND ($4::timestamptz IS NULL OR occurred_at < $4)
-            ORDER BY occurred_at DESC, message_id
-            LIMIT $5
+            WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3
+              AND ($4::timestamptz IS NULL OR (occurred_at, message_id) < ($4, $5))
+            ORDER BY occurred_at DESC, message_id DESC
+            LIMIT $6
             """);
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = leadPhone });
         command.Parameters.Add(new() { Value = channel.ToWireName() });
-        command.Parameters.Add(new() { Value = (object?)before?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = (object?)after?.OccurredAt.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = after?.MessageId ?? Guid.Empty });
         command.Parameters.Add(new() { Value = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<MessageRecord>();
@@ -113,5 +116,73 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         }
 
         return records;
+    }
+
+    public async Task<IReadOnlyList<ConversationActivity>> ListConversationsAsync(
+        string tenantId, ConversationCursor? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT lead_phone, channel, max(occurred_at) AS last_activity, count(*)
+            FROM message_log
+            WHERE tenant_id = $1
+            GROUP BY lead_phone, channel
+            HAVING $2::timestamptz IS NULL OR (max(occurred_at), lead_phone, channel) < ($2, $3, $4)
+            ORDER BY last_activity DESC, lead_phone DESC, channel DESC
+            LIMIT $5
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = (object?)after?.LastActivityAt.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = after?.LeadPhone ?? "" });
+        command.Parameters.Add(new() { Value = after?.Channel.ToWireName() ?? "" });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var page = new List<ConversationActivity>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new ConversationActivity(reader.GetString(0), ChannelNames.Parse(reader.GetString(1)), reader.GetFieldValue<DateTimeOffset>(2), reader.GetInt64(3)));
+        }
+
+        return page;
+    }
+
+    public async Task<StoredSend?> FindSendAsync(string tenantId, string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT lead_phone, channel, message_id, disposition, rejection, reason, scheduled_for
+            FROM send_requests WHERE tenant_id = $1 AND idempotency_key = $2
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = idempotencyKey });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new StoredSend(tenantId, idempotencyKey, reader.GetString(0), ChannelNames.Parse(reader.GetString(1)), new SendResult(
+            reader.GetGuid(2),
+            Enum.Parse<SendDisposition>(reader.GetString(3)),
+            Enum.Parse<RejectionCode>(reader.GetString(4)),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+    }
+
+    public async Task RecordSendAsync(StoredSend send, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO send_requests (tenant_id, idempotency_key, lead_phone, channel, message_id, disposition, rejection, reason, scheduled_for)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = send.TenantId });
+        command.Parameters.Add(new() { Value = send.IdempotencyKey });
+        command.Parameters.Add(new() { Value = send.LeadPhone });
+        command.Parameters.Add(new() { Value = send.Channel.ToWireName() });
+        command.Parameters.Add(new() { Value = send.Result.MessageId });
+        command.Parameters.Add(new() { Value = send.Result.Disposition.ToString() });
+        command.Parameters.Add(new() { Value = send.Result.Rejection.ToString() });
+        command.Parameters.Add(new() { Value = (object?)send.Result.Reason ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)send.Result.ScheduledFor?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

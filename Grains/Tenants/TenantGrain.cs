@@ -32,11 +32,7 @@ internal sealed class TenantGrain(
 
     public async Task<TenantSnapshot> UpdateSettingsAsync(TenantSettings settings)
     {
-        if (state.State.Settings is null)
-        {
-            throw new InvalidOperationException($"Tenant '{TenantId}' does not exist.");
-        }
-
+        RequireExists();
         if (settings != state.State.Settings)
         {
             state.State.Settings = settings;
@@ -46,6 +42,53 @@ internal sealed class TenantGrain(
         return Snapshot();
     }
 
+    public async Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256)
+    {
+        RequireExists();
+        if (state.State.ApiKeys.Find(k => k.KeyId == keyId) is { } existing)
+        {
+            return existing;
+        }
+
+        var key = new ApiKeyInfo(keyId, name, roles, secretSha256, time.GetUtcNow(), null);
+        state.State.ApiKeys.Add(key);
+        await state.WriteStateAsync();
+        return key;
+    }
+
+    public async Task<ApiKeyInfo?> RevokeApiKeyAsync(string keyId)
+    {
+        var index = state.State.ApiKeys.FindIndex(k => k.KeyId == keyId);
+        if (index < 0)
+        {
+            return null;
+        }
+
+        if (state.State.ApiKeys[index].RevokedAt is null)
+        {
+            state.State.ApiKeys[index] = state.State.ApiKeys[index] with { RevokedAt = time.GetUtcNow() };
+            await state.WriteStateAsync();
+        }
+
+        return state.State.ApiKeys[index];
+    }
+
+    public Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256)
+    {
+        var key = state.State.ApiKeys.Find(k => k.KeyId == keyId && k.RevokedAt is null);
+        var matches = key is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(key.SecretSha256), System.Text.Encoding.ASCII.GetBytes(secretSha256));
+        return Task.FromResult(matches ? key : null);
+    }
+
+    private void RequireExists()
+    {
+        if (state.State.Settings is null)
+        {
+            throw new InvalidOperationException($"Tenant '{TenantId}' does not exist.");
+        }
+    }
+
     private TenantSnapshot Snapshot() =>
-        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt);
+        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt, state.State.ApiKeys.ToArray());
 }

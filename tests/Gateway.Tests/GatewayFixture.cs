@@ -19,6 +19,7 @@ namespace Engine.Gateway.Tests;
 public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string AdminKey = "gateway-tests-admin-key";
+    public const int ApiKeyCallsPerSecond = 50;
 
     private EngineProcess? _silo;
     private Dictionary<string, string> _siloEnvironment = [];
@@ -55,6 +56,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["ConnectionStrings:Redis"] = Redis.Configuration,
             ["Orleans:ClusterId"] = clusterId,
             ["Engine:AdminApiKey"] = AdminKey,
+            ["Engine:ApiKeyCallsPerSecond"] = ApiKeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Engine:PublicBaseUrl"] = PublicBaseUrl,
             ["Gateway:HttpUrl"] = PublicBaseUrl,
             ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
@@ -101,6 +103,14 @@ public sealed class GatewayFixture : IAsyncLifetime
             },
         }, AdminAuth);
         return tenant;
+    }
+
+    /// <summary>Issues an API key of <paramref name="tenantId"/> with the given roles; returns its bearer metadata.</summary>
+    public async Task<(Metadata Auth, string KeyId)> CreateKeyAsync(string tenantId, params ApiKeyRole[] roles)
+    {
+        var created = await new TenantService.TenantServiceClient(Grpc).CreateApiKeyAsync(
+            new CreateApiKeyRequest { TenantId = tenantId, Name = "tests", Roles = { roles } }, AdminAuth);
+        return (new Metadata { { "authorization", $"Bearer {created.Secret}" } }, created.Key.KeyId);
     }
 
     public async ValueTask DisposeAsync()

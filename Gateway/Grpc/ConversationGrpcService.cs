@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Text;
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Storage;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
+internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLog messageLog, CallerAuthentication authentication)
+    : V1.ConversationService.ConversationServiceBase
+{
+    private const int MaxSmsBody = 1_600;
+    private const int MaxWhatsAppBody = 4_096;
+
+    public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
+    {
+        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
+        var hasTemplate = request.Template is not null;
+        if (hasTemplate == (request.Body.Length > 0))
+        {
+            RpcErrors.InvalidArgument("body", "set exactly one of body and template");
+        }
+
+        var limit = channel == Channel.Sms ? MaxSmsBody : MaxWhatsAppBody;
+        if (request.Body.Length > limit)
+        {
+            RpcErrors.InvalidArgument("body", $"has {request.Body.Length} characters; {channel.ToWireName()} allows at most {limit}");
+        }
+
+        if (hasTemplate && (request.Template!.Name.Length == 0 || request.Template.Language.Length == 0))
+        {
+            RpcErrors.InvalidArgument("template", "name and language are required");
+        }
+
+        if (request.IdempotencyKey.Length > 200)
+        {
+            RpcErrors.InvalidArgument("idempotency_key", "is longer than 200 characters");
+        }
+
+        if (!(await cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(request.TenantId, phone)).GetAsync()).Exists)
+        {
+            RpcErrors.NotFound($"lead {phone} of tenant '{request.TenantId}' (create it with LeadService.UpsertLead)");
+        }
+
+        var result = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).SendAsync(new OutboundRequest(
+            request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null,
+            hasTemplate ? null : request.Body,
+            hasTemplate ? new TemplateRef(request.Template!.Name, request.Template.Language, request.Template.Parameters.ToArray()) : null,
+            request.SendAt?.ToDateTimeOffset()));
+
+        if (result.Disposition == SendDisposition.Rejected)
+        {
+            var code = result.Rejection == RejectionCode.InvalidRequest ? StatusCode.InvalidArgument : StatusCode.FailedPrecondition;
+            throw new RpcException(new Status(code, result.Reason ?? result.Rejection.ToString()), new Metadata
+            {
+                { "engine-message-id", result.MessageId.ToString() },
+                { "engine-send-status", "REJECTED" },
+                { "engine-rejection", result.Rejection.ToString() },
+            });
+        }
+
+        return new V1.SendMessageResponse
+        {
+            MessageId = result.MessageId.ToString(),
+            Status = result.Disposition == SendDisposition.Scheduled ? V1.SendStatus.Scheduled : V1.SendStatus.Queued,
+            ScheduledFor = result.ScheduledFor is { } at ? Timestamp.FromDateTimeOffset(at) : null,
+        };
+    }
+
+    public override async Task<V1.GetConversationResponse> GetConversation(V1.GetConversationRequest request, ServerCallContext context)
+    {
+        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
+        var size = PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? (MessageCursor?)null : DecodeMessageCursor(request.PageToken);
+        var page = await messageLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
+        var snapshot = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).GetAsync();
+        var response = new V1.GetConversationResponse
+        {
+            Messages = { page.Take(size).Select(ToProto) },
+            LastInboundAt = snapshot.LastInboundAt is { } last ? Timestamp.FromDateTimeOffset(last) : null,
+        };
+        if (page.Count > size)
+        {
+            var lastShown = page[size - 1];
+            response.NextPageToken = Encode($"{lastShown.OccurredAt.UtcTicks}|{lastShown.MessageId}");
+        }
+
+        return response;
+    }
+
+    public override async Task<V1.ListConversationsResponse> ListConversations(V1.ListConversationsRequest request, ServerCallContext context)
+    {
+        RequestValidation.RequireTenantId(request.TenantId);
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
+        await RequireTenantAsync(request.TenantId);
+        var size = PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? (ConversationCursor?)null : DecodeConversationCursor(request.PageToken);
+        var page = await messageLog.ListConversationsAsync(request.TenantId, after, size + 1, context.CancellationToken);
+        var response = new V1.ListConversationsResponse
+        {
+            Conversations =
+            {
+                page.Take(size).Select(c => new V1.ConversationSummary
+                {
+                    Phone = c.LeadPhone,
+                    Channel = LeadMapping.ToProto(c.Channel),
+                    LastActivityAt = Timestamp.FromDateTimeOffset(c.LastActivityAt),
+                    MessageCount = c.MessageCount,
+                }),
+            },
+        };
+        if (page.Count > size)
+        {
+            var lastShown = page[size - 1];
+            response.NextPageToken = Encode($"{lastShown.LastActivityAt.UtcTicks}|{lastShown.LeadPhone}|{lastShown.Channel.ToWireName()}");
+        }
+
+        return response;
+    }
+
+    private async Task<(string Phone, Channel Channel)> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, V1.Channel rawChannel)
+    {
+        RequestValidation.RequireTenantId(tenantId);
+        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
+        var phone = RequestValidation.RequirePhone(rawPhone);
+        var channel = RequestValidation.RequireChannel(rawChannel);
+        await RequireTenantAsync(tenantId);
+        return (phone, channel);
+    }
+
+    private async Task RequireTenantAsync(string tenantId)
+    {
+        if (!(await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync()).Exists)
+        {
+            RpcErrors.NotFound($"tenant '{tenantId}'");
+        }
+    }
+
+    private static V1.Message ToProto(MessageRecord m) => new()
+    {
+        MessageId = m.MessageId.ToString(),
+        Direction = m.Direction.ToWireName(),
+        Provider = m.Provider.ToWireName(),
+        ProviderMessageId = m.ProviderMessageId ?? "",
+        MessageType = m.MessageType,
+        Body = m.Body ?? "",
+        Status = m.Status.ToWireName(),
+        ErrorCode = m.ErrorCode ?? "",
+        OccurredAt = Timestamp.FromDateTimeOffset(m.OccurredAt),
+    };
+
+    private static int PageSize(int requested)
+    {
+        if (requested is < 0 or > 200)
+        {
+            RpcErrors.InvalidArgument("page_size", "must be between 1 and 200");
+        }
+
+        return requested == 0 ? 50 : requested;
+    }
+
+    private static MessageCursor DecodeMessageCursor(string token)
+    {
+        var parts = Decode(token).Split('|');
+        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
+            ? new MessageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
+            : InvalidToken<MessageCursor>();
+    }
+
+    private static ConversationCursor DecodeConversationCursor(string token)
+    {
+        var parts = Decode(token).Split('|');
+        return parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
+            ? new ConversationCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1], channel)
+            : InvalidToken<ConversationCursor>();
+    }
+
+    private static string Encode(string cursor) => Convert.ToBase64String(Encoding.UTF8.GetBytes(cursor));
+
+    private static string Decode(string token)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            return "";
+        }
+    }
+
+    private static T InvalidToken<T>()
+    {
+        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
+        return default!;
+    }
+}

@@ -1,0 +1,138 @@
+using Google.Protobuf;
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Policies;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
+internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthentication authentication, TimeProvider time) : V1.LeadService.LeadServiceBase
+{
+    public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
+    {
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var patch = LeadMapping.PatchFrom(request.Name, request.Email, request.TimeZone, request.Tags, request.Attributes);
+        var upsert = await Lead(request.TenantId, phone).UpsertAsync(patch);
+        return new V1.UpsertLeadResponse { Created = upsert.Created, Lead = LeadMapping.ToProto(upsert.Lead) };
+    }
+
+    public override async Task<V1.Lead> GetLead(V1.GetLeadRequest request, ServerCallContext context)
+    {
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var lead = await Lead(request.TenantId, phone).GetAsync();
+        if (!lead.Exists)
+        {
+            RpcErrors.NotFound($"lead {phone} of tenant '{request.TenantId}'");
+        }
+
+        return LeadMapping.ToProto(lead);
+    }
+
+    public override async Task<V1.Lead> RecordConsent(V1.RecordConsentRequest request, ServerCallContext context)
+    {
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var status = request.Status switch
+        {
+            V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
+            V1.ConsentStatus.OptedOut => ConsentStatus.OptedOut,
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "status: must be CONSENT_STATUS_OPTED_IN or CONSENT_STATUS_OPTED_OUT")),
+        };
+        Channel? channel = request.Channel == V1.Channel.Unspecified ? null : RequestValidation.RequireChannel(request.Channel);
+        if (request.Evidence.Length > 2_000)
+        {
+            RpcErrors.InvalidArgument("evidence", "is longer than 2000 characters");
+        }
+
+        var changeId = $"api/{(request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : Guid.NewGuid().ToString("N"))}";
+        var lead = await Lead(request.TenantId, phone).RecordConsentAsync(new ConsentChange(
+            changeId, channel, status, LeadMapping.FromProto(request.Source),
+            request.Evidence.Length > 0 ? request.Evidence : null,
+            request.OccurredAt?.ToDateTimeOffset() ?? time.GetUtcNow()));
+        return LeadMapping.ToProto(lead);
+    }
+
+    public override async Task<V1.ImportLeadsSummary> ImportLeads(IAsyncStreamReader<V1.ImportLeadRow> requestStream, ServerCallContext context)
+    {
+        var summary = new V1.ImportLeadsSummary();
+        string? tenantId = null;
+        var row = -1;
+        await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
+        {
+            row++;
+            if (tenantId is null)
+            {
+                RequestValidation.RequireTenantId(item.TenantId);
+                await authentication.AuthorizeAsync(context, item.TenantId, ApiKeyRoles.Messaging);
+                await RequireTenantAsync(item.TenantId);
+                tenantId = item.TenantId;
+            }
+
+            if (ValidateRow(item, tenantId) is { } problem)
+            {
+                summary.Errors.Add(new V1.ImportRowError { Row = row, Phone = item.Phone, Reason = problem });
+                continue;
+            }
+
+            var phone = PhoneNumberNormalizer.Normalize(item.Phone).E164!;
+            var lead = Lead(tenantId, phone);
+            var upsert = await lead.UpsertAsync(new LeadProfilePatch(
+                item.Name.Length > 0 ? item.Name : null, item.Email.Length > 0 ? item.Email : null,
+                item.TimeZone.Length > 0 ? item.TimeZone : null, item.Tags.Count > 0 ? item.Tags.ToArray() : null));
+            if (item.OptedInChannel != V1.Channel.Unspecified)
+            {
+                await lead.RecordConsentAsync(new ConsentChange(
+                    $"import/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(item.ToByteArray()))}",
+                    RequestValidation.RequireChannel(item.OptedInChannel), ConsentStatus.OptedIn, ConsentSource.Import,
+                    item.ConsentEvidence.Length > 0 ? item.ConsentEvidence : "bulk import", time.GetUtcNow()));
+            }
+
+            summary.Imported++;
+            summary.Created += upsert.Created ? 1 : 0;
+        }
+
+        return summary;
+    }
+
+    private static string? ValidateRow(V1.ImportLeadRow item, string tenantId)
+    {
+        if (item.TenantId.Length > 0 && item.TenantId != tenantId)
+        {
+            return $"tenant_id '{item.TenantId}' differs from the stream's tenant '{tenantId}'";
+        }
+
+        var phone = PhoneNumberNormalizer.Normalize(item.Phone);
+        if (!phone.IsValid)
+        {
+            return $"phone: {phone.Error}";
+        }
+
+        if (item.TimeZone.Length > 0 && !TimeZoneInfo.TryFindSystemTimeZoneById(item.TimeZone, out _))
+        {
+            return $"time_zone: '{item.TimeZone}' is not a known IANA time zone";
+        }
+
+        return item.Email.Length > 0 && !item.Email.Contains('@', StringComparison.Ordinal) ? $"email: '{item.Email}' is not an email address" : null;
+    }
+
+    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone)
+    {
+        RequestValidation.RequireTenantId(tenantId);
+        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
+        var phone = RequestValidation.RequirePhone(rawPhone);
+        await RequireTenantAsync(tenantId);
+        return phone;
+    }
+
+    private async Task RequireTenantAsync(string tenantId)
+    {
+        if (!(await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync()).Exists)
+        {
+            RpcErrors.NotFound($"tenant '{tenantId}'");
+        }
+    }
+
+    private ILeadGrain Lead(string tenantId, string phone) => cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));
+}

@@ -1,0 +1,57 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Leads;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>Lead and consent messages between protobuf and the grain contract.</summary>
+internal static class LeadMapping
+{
+    public static V1.Lead ToProto(LeadSnapshot lead) => new()
+    {
+        TenantId = lead.TenantId,
+        Phone = lead.Phone,
+        Name = lead.Profile.Name ?? "",
+        Email = lead.Profile.Email ?? "",
+        TimeZone = lead.Profile.TimeZone ?? "",
+        Tags = { lead.Profile.Tags },
+        Attributes = { lead.Profile.Attributes.ToDictionary() },
+        Consent = { lead.Consent.Select(c => new V1.ChannelConsent
+        {
+            Channel = ToProto(c.Channel),
+            Status = (V1.ConsentStatus)c.Status,
+            Source = ToProto(c.Source),
+            Evidence = c.Evidence ?? "",
+            ChangedAt = Timestamp.FromDateTimeOffset(c.ChangedAt),
+        }) },
+        EffectiveTimeZones = { lead.TimeZones },
+        CreatedAt = lead.CreatedAt is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+    };
+
+    public static V1.Channel ToProto(Channel channel) => channel == Channel.Sms ? V1.Channel.Sms : V1.Channel.Whatsapp;
+
+    public static V1.ConsentSource ToProto(ConsentSource source) => (V1.ConsentSource)((int)source + 1);
+
+    public static ConsentSource FromProto(V1.ConsentSource source) => source == V1.ConsentSource.Unspecified
+        ? ConsentSource.Api
+        : (ConsentSource)((int)source - 1);
+
+    /// <summary>A validated profile patch; empty fields leave stored values alone.</summary>
+    public static LeadProfilePatch PatchFrom(string name, string email, string timeZone, IReadOnlyCollection<string> tags, IReadOnlyDictionary<string, string>? attributes)
+    {
+        RequestValidation.RequireTimeZone(timeZone, "time_zone");
+        if (email.Length > 0 && (!email.Contains('@', StringComparison.Ordinal) || email.Length > 254))
+        {
+            RpcErrors.InvalidArgument("email", $"'{email}' is not an email address");
+        }
+
+        return new LeadProfilePatch(
+            NullIfEmpty(name), NullIfEmpty(email), NullIfEmpty(timeZone),
+            tags.Count > 0 ? tags.ToArray() : null,
+            attributes is { Count: > 0 } ? new Dictionary<string, string>(attributes) : null);
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+}

@@ -1,0 +1,117 @@
+using Engine.Gateway.Grpc.V1;
+using Grpc.Core;
+
+namespace Engine.Gateway.Tests.Grpc;
+
+[Collection(GatewayCollection.Name)]
+public sealed class AuthorizationTests(GatewayFixture fixture)
+{
+    private LeadService.LeadServiceClient Leads => new(fixture.Grpc);
+
+    [Fact]
+    public async Task MissingOrUnknownKey_IsUnauthenticated()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+
+        await GrpcAssert.FailsWithAsync(StatusCode.Unauthenticated,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }).ResponseAsync, "authorization");
+        await GrpcAssert.FailsWithAsync(StatusCode.Unauthenticated,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" },
+                new Metadata { { "authorization", $"Bearer ek.{tenant.Id}.abcdefabcdef.{new string('0', 64)}" } }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task TenantKey_NeverReadsAnotherTenant()
+    {
+        var (a, b) = (await fixture.CreateTenantAsync(), await fixture.CreateTenantAsync());
+        var (keyOfA, _) = await fixture.CreateKeyAsync(a.Id, ApiKeyRole.Messaging, ApiKeyRole.Admin);
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = b.Id, Phone = "+12125550123", Name = "B's lead" }, fixture.AdminAuth);
+
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = b.Id, Phone = "+12125550123" }, keyOfA).ResponseAsync, "another tenant");
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied,
+            () => new TenantService.TenantServiceClient(fixture.Grpc).GetTenantAsync(new GetTenantRequest { TenantId = b.Id }, keyOfA).ResponseAsync);
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied,
+            () => new TenantService.TenantServiceClient(fixture.Grpc).CreateTenantAsync(new CreateTenantRequest { TenantId = "sneaky", Settings = new TenantSettings { DisplayName = "x" } }, keyOfA).ResponseAsync);
+        var own = await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = a.Id, Phone = "+12125550123", Name = "A's lead" }, keyOfA);
+        Assert.Equal("A's lead", own.Lead.Name);
+    }
+
+    [Fact]
+    public async Task KeyWithoutTheRole_IsPermissionDenied()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (eventsOnly, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.EventsRead);
+
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied,
+            () => Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, eventsOnly).ResponseAsync, "Messaging");
+    }
+
+    [Fact]
+    public async Task RevokedKey_StopsWorking()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, keyId) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, key);
+
+        var revoked = await new TenantService.TenantServiceClient(fixture.Grpc).RevokeApiKeyAsync(new RevokeApiKeyRequest { TenantId = tenant.Id, KeyId = keyId }, fixture.AdminAuth);
+
+        Assert.NotNull(revoked.RevokedAt);
+        await Engine.TestSupport.Eventually.GetAsync(async () =>
+        {
+            try
+            {
+                await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, key);
+                return StatusCode.OK;
+            }
+            catch (RpcException e)
+            {
+                return e.StatusCode;
+            }
+        }, code => code == StatusCode.Unauthenticated, TimeSpan.FromSeconds(10), "the revoked key to be refused");
+    }
+
+    [Fact]
+    public async Task CreatedKey_SecretIsShownOnce_AndOnlyItsHashIsStored()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var created = await new TenantService.TenantServiceClient(fixture.Grpc).CreateApiKeyAsync(
+            new CreateApiKeyRequest { TenantId = tenant.Id, Name = "crm", Roles = { ApiKeyRole.Messaging } }, fixture.AdminAuth);
+
+        var stored = await fixture.Database.RowsAsync(
+            "SELECT convert_from(PayloadBinary, 'UTF8') FROM OrleansStorage WHERE GrainTypeString = 'tenant' AND GrainIdExtensionString = $1", tenant.Id);
+        var fetched = await new TenantService.TenantServiceClient(fixture.Grpc).GetTenantAsync(new GetTenantRequest { TenantId = tenant.Id }, fixture.AdminAuth);
+
+        Assert.StartsWith($"ek.{tenant.Id}.", created.Secret, StringComparison.Ordinal);
+        Assert.DoesNotContain(created.Secret.Split('.')[3], stored.Single()[0] ?? "", StringComparison.Ordinal);
+        Assert.Equal(created.Key.KeyId, fetched.ApiKeys.Single().KeyId);
+        Assert.Empty(fetched.Settings.Sms.AuthToken); // secrets are write-only
+    }
+
+    [Fact]
+    public async Task TooManyCalls_IsResourceExhausted_WithRetryAfter()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, key);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, GatewayFixture.ApiKeyCallsPerSecond * 4).Select(async _ =>
+        {
+            try
+            {
+                await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, key);
+                return (StatusCode.OK, (string?)null);
+            }
+            catch (RpcException e)
+            {
+                return (e.StatusCode, e.Trailers.GetValue("retry-after"));
+            }
+        }));
+
+        Assert.Contains(outcomes, o => o.Item1 == StatusCode.OK);
+        var exhausted = outcomes.Where(o => o.Item1 == StatusCode.ResourceExhausted).ToArray();
+        Assert.NotEmpty(exhausted);
+        Assert.All(exhausted, o => Assert.True(int.TryParse(o.Item2, out var seconds) && seconds >= 1));
+        Assert.All(outcomes, o => Assert.Contains(o.Item1, new[] { StatusCode.OK, StatusCode.ResourceExhausted }));
+    }
+}

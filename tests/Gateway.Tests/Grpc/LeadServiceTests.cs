@@ -1,0 +1,99 @@
+using Engine.Gateway.Grpc.V1;
+using Grpc.Core;
+
+namespace Engine.Gateway.Tests.Grpc;
+
+[Collection(GatewayCollection.Name)]
+public sealed class LeadServiceTests(GatewayFixture fixture)
+{
+    private LeadService.LeadServiceClient Leads => new(fixture.Grpc);
+
+    [Fact]
+    public async Task Upsert_NormalisesTheNumber_AndDerivesTimeZones()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+
+        var created = await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "(310) 555-0123", Name = "Ana", Tags = { "zillow" } }, key);
+        var again = await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+1 310 555 0123", Email = "ana@example.com" }, key);
+
+        Assert.True(created.Created);
+        Assert.False(again.Created);
+        Assert.Equal("+13105550123", again.Lead.Phone);
+        Assert.Equal(("Ana", "ana@example.com"), (again.Lead.Name, again.Lead.Email));
+        Assert.Equal(["America/Los_Angeles"], again.Lead.EffectiveTimeZones);
+    }
+
+    [Theory]
+    [InlineData("not a number", "", "phone:")]
+    [InlineData("+12125550100", "Mars/Olympus", "time_zone:")]
+    public async Task Upsert_InvalidField_IsInvalidArgumentNamingIt(string phone, string zone, string field)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+
+        await GrpcAssert.FailsWithAsync(StatusCode.InvalidArgument,
+            () => Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = phone, TimeZone = zone }, fixture.AdminAuth).ResponseAsync, field);
+    }
+
+    [Fact]
+    public async Task UnknownTenantOrLead_IsNotFound()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+
+        await GrpcAssert.FailsWithAsync(StatusCode.NotFound,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = "no-such-tenant", Phone = "+12125550100" }, fixture.AdminAuth).ResponseAsync, "tenant");
+        await GrpcAssert.FailsWithAsync(StatusCode.NotFound,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550199" }, fixture.AdminAuth).ResponseAsync, "lead");
+    }
+
+    [Fact]
+    public async Task RecordConsent_WritesTheLedger_AndRetriesAreNoOps()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var request = new RecordConsentRequest
+        {
+            TenantId = tenant.Id, Phone = "+12125550100", Channel = Channel.Sms, Status = ConsentStatus.OptedIn,
+            Source = ConsentSource.Form, Evidence = "landing page form 42, TCPA checkbox", IdempotencyKey = "form-42",
+        };
+
+        await Leads.RecordConsentAsync(request, fixture.AdminAuth);
+        var lead = await Leads.RecordConsentAsync(request, fixture.AdminAuth);
+
+        var sms = Assert.Single(lead.Consent);
+        Assert.Equal((Channel.Sms, ConsentStatus.OptedIn, ConsentSource.Form), (sms.Channel, sms.Status, sms.Source));
+        Assert.Equal([["api/form-42/sms", "form", "landing page form 42, TCPA checkbox"]], await fixture.Database.RowsAsync(
+            "SELECT entry_id, source, evidence FROM consent_ledger WHERE tenant_id = $1", tenant.Id));
+    }
+
+    [Fact]
+    public async Task ImportLeads_ImportsValidRows_AndReportsEachInvalidOne()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        using var call = Leads.ImportLeads(key);
+
+        ImportLeadRow[] rows =
+        [
+            new() { TenantId = tenant.Id, Phone = "+12125550101", Name = "One", OptedInChannel = Channel.Sms, ConsentEvidence = "expo sign-up sheet" },
+            new() { TenantId = tenant.Id, Phone = "12", Name = "Bad number" },
+            new() { TenantId = tenant.Id, Phone = "+12125550102", Name = "Two" },
+            new() { TenantId = tenant.Id, Phone = "+12125550103", TimeZone = "Nowhere/Land" },
+            new() { TenantId = tenant.Id, Phone = "(212) 555-0104", Name = "Four" },
+        ];
+        foreach (var row in rows)
+        {
+            await call.RequestStream.WriteAsync(row);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var summary = await call;
+
+        Assert.Equal((3, 3), (summary.Imported, summary.Created));
+        Assert.Equal([1, 3], summary.Errors.Select(e => e.Row));
+        Assert.Contains("phone:", summary.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("time_zone:", summary.Errors[1].Reason, StringComparison.Ordinal);
+        var first = await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550101" }, key);
+        Assert.Equal(ConsentSource.Import, Assert.Single(first.Consent).Source);
+        Assert.Equal("Four", (await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550104" }, key)).Name);
+    }
+}
