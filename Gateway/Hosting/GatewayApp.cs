@@ -1,4 +1,5 @@
 using Engine.Gateway.Grpc;
+using Engine.Gateway.Simulator;
 using Engine.Gateway.Webhooks;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -30,6 +31,11 @@ public static class GatewayApp
         app.MapGrpcService<LeadGrpcService>();
         app.MapGrpcService<ConversationGrpcService>();
         app.MapWebhookEndpoints();
+        if (app.Services.GetService<ProviderSimulator>() is not null)
+        {
+            ProviderSimulator.Map(app, "/simulator");
+        }
+
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Engine.Gateway.Simulator;
 using Engine.Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal static partial class GatewayHostingExtensions
         var connections = builder.Configuration.GetConnectionStrings();
         if (connections.IsEmbedded)
         {
+            builder.UseBuiltInProviderSimulator();
             builder.AddEngineSilo(allowEmbedded: true);
         }
         else
@@ -58,6 +60,33 @@ internal static partial class GatewayHostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The embedded engine talks to the built-in provider simulator (mapped under /simulator on the
+    /// HTTP listener) unless Providers:Twilio:BaseUrl or Providers:WhatsApp:BaseUrl say otherwise.
+    /// </summary>
+    private static void UseBuiltInProviderSimulator(this WebApplicationBuilder builder)
+    {
+        var httpUrl = (builder.Configuration.GetSection(GatewaySettings.SectionName).Get<GatewaySettings>() ?? new()).HttpUrl.TrimEnd('/');
+        var defaults = new Dictionary<string, string?>();
+        foreach (var key in new[] { "Providers:Twilio:BaseUrl", "Providers:WhatsApp:BaseUrl" })
+        {
+            if (string.IsNullOrEmpty(builder.Configuration[key]))
+            {
+                defaults[key] = $"{httpUrl}/simulator";
+            }
+        }
+
+        if (defaults.Count == 0)
+        {
+            return;
+        }
+
+        builder.Configuration.AddInMemoryCollection(defaults);
+        builder.Services.AddSingleton<ProviderSimulator>();
+        builder.Services.AddHttpClient(nameof(ProviderSimulator));
+        builder.Services.AddHostedService<SimulatorNotice>();
+    }
+
     /// <summary>Listens for webhooks on HTTP/1.1 and for gRPC on HTTP/2 cleartext.</summary>
     public static WebApplicationBuilder AddGatewayEndpoints(this WebApplicationBuilder builder)
     {
@@ -70,6 +99,22 @@ internal static partial class GatewayHostingExtensions
             Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, nameof(GatewaySettings.GrpcUrl));
         });
         return builder;
+    }
+
+    private sealed partial class SimulatorNotice(ILogger<SimulatorNotice> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            LogSimulator(logger);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 3002, EventName = "ProviderSimulator", Level = LogLevel.Warning, Message =
+            "PROVIDER SIMULATOR: outbound SMS and WhatsApp go to the built-in simulator at /simulator, not to Twilio or Meta. " +
+            "Set Providers__Twilio__BaseUrl and Providers__WhatsApp__BaseUrl to reach the real providers.")]
+        private static partial void LogSimulator(ILogger logger);
     }
 
     private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string setting)

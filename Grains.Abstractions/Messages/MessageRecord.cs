@@ -14,4 +14,5 @@ public sealed record class MessageRecord(
     [property: Id(8)] string? Body,
     [property: Id(9)] DeliveryStatus Status,
     [property: Id(10)] string? ErrorCode,
-    [property: Id(11)] DateTimeOffset OccurredAt);
+    [property: Id(11)] DateTimeOffset OccurredAt,
+    [property: Id(12)] Conversations.TemplateRef? Template = null);

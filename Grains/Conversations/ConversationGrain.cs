@@ -1,6 +1,7 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
@@ -142,6 +143,7 @@ internal sealed partial class ConversationGrain(
         if (await messageLog.TryAppendAsync(record))
         {
             Remember(record);
+            await NotifySenderAsync(new QueuedMessage(messageId, _phone, request.Body, request.Template, now));
         }
 
         return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
@@ -218,9 +220,27 @@ internal sealed partial class ConversationGrain(
         {
             LogScheduledSendCanceled(logger, pending.MessageId, consent.Reason ?? "WhatsApp window closed");
         }
+        else
+        {
+            await NotifySenderAsync(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now));
+        }
 
         state.State.Pending.Remove(pending);
         await state.WriteStateAsync();
+    }
+
+    // The message is already durable as queued; if the sender cannot be told now, it finds the row
+    // when it next loads its queue from the log.
+    private async Task NotifySenderAsync(QueuedMessage message)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<ISenderGrain>($"{_tenantId}/{_channel.ToWireName()}").EnqueueAsync(message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogSenderUnreachable(logger, message.MessageId, e.Message);
+        }
     }
 
     private async Task EnsureReminderAsync()
@@ -328,7 +348,7 @@ internal sealed partial class ConversationGrain(
         messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,
         request.Template is null ? "text" : "template",
         request.Body ?? $"template:{request.Template!.Name}",
-        status, null, now);
+        status, null, now, request.Template);
 
     private void Remember(MessageRecord record)
     {
@@ -353,6 +373,10 @@ internal sealed partial class ConversationGrain(
         .OfType<TimeZoneInfo>()
         .DefaultIfEmpty(TimeZoneInfo.Utc)
         .ToArray();
+
+    [LoggerMessage(EventId = 2102, EventName = "SenderUnreachable", Level = LogLevel.Warning,
+        Message = "Queued message {MessageId} could not be handed to its sender now ({Reason}); it waits in the log")]
+    private static partial void LogSenderUnreachable(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(EventId = 2101, EventName = "ScheduledSendCanceled", Level = LogLevel.Information,
         Message = "Scheduled message {MessageId} canceled at release: {Reason}")]

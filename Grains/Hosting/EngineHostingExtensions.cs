@@ -1,4 +1,5 @@
 using System.Net;
+using Engine.Grains.Delivery;
 using Engine.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,7 @@ public static partial class EngineHostingExtensions
     public static IHostApplicationBuilder AddEngineSilo(this IHostApplicationBuilder builder, bool allowEmbedded)
     {
         builder.AddEngineSettings();
+        builder.Services.AddProviderClients();
         var connections = builder.Configuration.GetConnectionStrings();
         var cluster = builder.Configuration.GetClusterSettings();
 
@@ -81,6 +83,23 @@ public static partial class EngineHostingExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// The provider clients senders use: base URLs from Providers:*, retries of transient refusals with
+    /// exponential backoff and jitter, and a per-attempt timeout whose expiry is an unknown outcome
+    /// (reconciled by the sender, never blindly retried).
+    /// </summary>
+    public static IServiceCollection AddProviderClients(this IServiceCollection services)
+    {
+        services.AddSingleton<ProviderClients>();
+        services.AddHttpClient<TwilioClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.Twilio.BaseUrl))
+            .AddResilienceHandler("twilio", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
+        services.AddHttpClient<WhatsAppClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.WhatsApp.BaseUrl))
+            .AddResilienceHandler("whatsapp", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
+        return services;
+    }
+
+    private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/");
 
     /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
     public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString) => silo

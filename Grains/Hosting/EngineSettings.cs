@@ -75,6 +75,18 @@ public sealed class ProviderSettings
     [Required, ValidateObjectMembers]
     public WhatsAppEndpoint WhatsApp { get; set; } = new();
 
+    /// <summary>How long one attempt may take before its outcome counts as unknown.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Retries of a transient refusal (429, 5xx, throughput codes) before giving it back to the queue.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 4;
+
+    /// <summary>First retry delay; later ones grow exponentially, with jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
     public sealed class TwilioEndpoint
     {
         [Required, Url]

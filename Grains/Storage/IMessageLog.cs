@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Grains.Storage;
@@ -22,6 +23,21 @@ public interface IMessageLog
 
     /// <summary>When the lead last wrote on this channel, or null if never.</summary>
     Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default);
+
+    /// <summary>Queued outbound messages of a tenant's channel, oldest first.</summary>
+    Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks hand-offs as begun (outcome unknown until recorded), in one statement.</summary>
+    Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that the provider accepted a queued message under its own id (status sending).</summary>
+    Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default);
+
+    /// <summary>Records a hand-off that failed for good (status failed, with the provider's code).</summary>
+    Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default);
+
+    /// <summary>Outbound messages of a tenant's channel handed to the provider since <paramref name="since"/>.</summary>
+    Task<int> CountSentSinceAsync(string tenantId, Channel channel, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>A conversation's messages, newest first, after <paramref name="after"/> when given.</summary>
     Task<IReadOnlyList<MessageRecord>> ReadConversationAsync(

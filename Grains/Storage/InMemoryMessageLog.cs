@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
 
@@ -11,6 +12,7 @@ public sealed class InMemoryMessageLog : IMessageLog
     private readonly ConcurrentDictionary<Guid, MessageRecord> _byId = new();
     private readonly ConcurrentDictionary<(string, Provider, string), Guid> _byProviderId = new();
     private readonly ConcurrentDictionary<(string, string), StoredSend> _sends = new();
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _attempted = new();
     private readonly Lock _gate = new();
 
     public Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
@@ -50,6 +52,64 @@ public sealed class InMemoryMessageLog : IMessageLog
             return Task.FromResult<Guid?>(messageId);
         }
     }
+
+    public Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
+    {
+        IReadOnlyList<QueuedMessage> items = _byId.Values
+            .Where(m => m.TenantId == tenantId && m.Channel == channel && m.Direction == Direction.Outbound && m.Status == DeliveryStatus.Queued)
+            .OrderBy(m => m.OccurredAt).ThenBy(m => m.MessageId)
+            .Take(limit)
+            .Select(m => new QueuedMessage(m.MessageId, m.LeadPhone, m.Body, m.Template, m.OccurredAt, _attempted.GetValueOrDefault(m.MessageId)))
+            .ToArray();
+        return Task.FromResult(items);
+    }
+
+    public Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var id in messageIds)
+        {
+            _attempted[id] = DateTimeOffset.UtcNow;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _attempted.TryRemove(messageId, out _);
+            var current = _byId[messageId];
+            _byId[messageId] = current with
+            {
+                Provider = provider,
+                ProviderMessageId = providerMessageId,
+                Status = DeliveryStatusPolicy.CanAdvance(current.Status, DeliveryStatus.Sending) ? DeliveryStatus.Sending : current.Status,
+            };
+            _byProviderId[(current.TenantId, provider, providerMessageId)] = messageId;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _attempted.TryRemove(messageId, out _);
+            var current = _byId[messageId];
+            if (DeliveryStatusPolicy.CanAdvance(current.Status, DeliveryStatus.Failed))
+            {
+                _byId[messageId] = current with { Provider = provider, Status = DeliveryStatus.Failed, ErrorCode = errorCode };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<int> CountSentSinceAsync(string tenantId, Channel channel, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_byId.Values.Count(m => m.TenantId == tenantId && m.Channel == channel && m.Direction == Direction.Outbound
+            && DeliveryStatusPolicy.RankOf(m.Status) >= DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) && m.OccurredAt >= since));
 
     public Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
     {

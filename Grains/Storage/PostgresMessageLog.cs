@@ -1,7 +1,9 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
+using System.Text.Json;
 using Npgsql;
 
 namespace Engine.Grains.Storage;
@@ -14,8 +16,8 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         await using var command = dataSource.CreateCommand("""
             INSERT INTO message_log
                 (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                 message_type, body, status, status_rank, error_code, occurred_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 message_type, body, status, status_rank, error_code, occurred_at, template)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             ON CONFLICT DO NOTHING
             """);
         command.Parameters.Add(new() { Value = record.MessageId });
@@ -31,6 +33,7 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(record.Status) });
         command.Parameters.Add(new() { Value = (object?)record.ErrorCode ?? DBNull.Value });
         command.Parameters.Add(new() { Value = record.OccurredAt.ToUniversalTime() });
+        command.Parameters.Add(new() { Value = record.Template is { } template ? JsonSerializer.Serialize(template) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
@@ -52,6 +55,89 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
         command.Parameters.Add(new() { Value = (object?)errorCode ?? DBNull.Value });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
+    public async Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT message_id, lead_phone, body, template, occurred_at, attempted_at, attempts
+            FROM message_log
+            WHERE tenant_id = $1 AND channel = $2 AND direction = 'outbound' AND status = 'queued'
+            ORDER BY occurred_at, message_id
+            LIMIT $3
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = channel.ToWireName() });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var items = new List<QueuedMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(new QueuedMessage(
+                reader.GetGuid(0),
+                reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<TemplateRef>(reader.GetString(3)),
+                reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.GetInt16(6)));
+        }
+
+        return items;
+    }
+
+    public async Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE message_log SET attempted_at = now(), attempts = attempts + 1, updated_at = now() WHERE message_id = ANY($1)");
+        command.Parameters.Add(new() { Value = messageIds.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default)
+    {
+        // A status callback can race ahead of this write; the rank check keeps whichever is further along.
+        await using var command = dataSource.CreateCommand("""
+            UPDATE message_log
+            SET provider = $2, provider_message_id = $3, attempted_at = NULL, updated_at = now(),
+                status = CASE WHEN status_rank < $5 THEN $4 ELSE status END,
+                status_rank = GREATEST(status_rank, $5)
+            WHERE message_id = $1
+            """);
+        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = provider.ToWireName() });
+        command.Parameters.Add(new() { Value = providerMessageId });
+        command.Parameters.Add(new() { Value = DeliveryStatus.Sending.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE message_log
+            SET provider = $2, status = $3, status_rank = $4, error_code = $5, attempted_at = NULL, updated_at = now()
+            WHERE message_id = $1 AND status_rank < $4
+            """);
+        command.Parameters.Add(new() { Value = messageId });
+        command.Parameters.Add(new() { Value = provider.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatus.Failed.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Failed) });
+        command.Parameters.Add(new() { Value = errorCode });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int> CountSentSinceAsync(string tenantId, Channel channel, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT count(*) FROM message_log
+            WHERE tenant_id = $1 AND channel = $2 AND direction = 'outbound' AND status_rank >= $3 AND updated_at >= $4
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = channel.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) });
+        command.Parameters.Add(new() { Value = since.ToUniversalTime() });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)

@@ -5,8 +5,10 @@ using Engine.TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Orleans;
 
@@ -26,6 +28,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public NpgsqlDataSource Database { get; private set; } = null!;
     public RedisServer Redis { get; } = new();
+    public SimulatorHost Simulator { get; private set; } = null!;
     public WebApplication Gateway { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public GrpcChannel Grpc { get; private set; } = null!;
@@ -36,6 +39,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var connectionString = await TestServices.CreateDatabaseAsync("gateway");
+        Simulator = await SimulatorHost.StartAsync();
+        var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
+        PublicBaseUrl = $"http://127.0.0.1:{httpPort}";
         Database = NpgsqlDataSource.Create(connectionString);
         await Redis.StartAsync();
         var clusterId = $"g{Guid.NewGuid():N}"[..12];
@@ -45,11 +51,14 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Engine__PublicBaseUrl"] = PublicBaseUrl,
+            ["Providers__Twilio__BaseUrl"] = Simulator.BaseUrl,
+            ["Providers__WhatsApp__BaseUrl"] = Simulator.BaseUrl,
+            ["Providers__AttemptTimeout"] = "00:00:01",
+            ["Providers__RetryBaseDelay"] = "00:00:00.050",
         };
         await StartSiloAsync();
 
-        var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
-        PublicBaseUrl = $"http://127.0.0.1:{httpPort}";
         Gateway = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:Postgres"] = connectionString,
@@ -88,7 +97,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
-    public async Task<TestTenant> CreateTenantAsync()
+    public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null)
     {
         var tenant = new TestTenant($"gw-{Guid.NewGuid():N}"[..16], $"auth-{Guid.NewGuid():N}", $"secret-{Guid.NewGuid():N}", "verify-me", "1098765432");
         await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
@@ -99,9 +108,11 @@ public sealed class GatewayFixture : IAsyncLifetime
                 DisplayName = "Gateway Test Motors",
                 Sms = new SmsChannel { AccountSid = "AC" + new string('7', 32), AuthToken = tenant.TwilioAuthToken, FromNumber = "+14155550100" },
                 Whatsapp = new WhatsAppChannel { PhoneNumberId = tenant.PhoneNumberId, AccessToken = "wa-token", AppSecret = tenant.MetaAppSecret, VerifyToken = tenant.VerifyToken },
+                RateLimits = limits,
                 QuietHours = new QuietHours { Enabled = false, AllowedFrom = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(8)), AllowedUntil = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(21)) },
             },
         }, AdminAuth);
+        Simulator.Simulator.MetaCallbacks[tenant.PhoneNumberId] = new($"{PublicBaseUrl}/webhooks/whatsapp/{tenant.Id}", tenant.MetaAppSecret);
         return tenant;
     }
 
@@ -129,11 +140,41 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         await Redis.DisposeAsync();
+        await Simulator.DisposeAsync();
         await Database.DisposeAsync();
     }
 }
 
 public sealed record TestTenant(string Id, string TwilioAuthToken, string MetaAppSecret, string VerifyToken, string PhoneNumberId);
+
+/// <summary>The provider simulator on its own loopback port, as Twilio and Meta are on their own hosts.</summary>
+public sealed class SimulatorHost : IAsyncDisposable
+{
+    private WebApplication _app = null!;
+
+    public string BaseUrl { get; private set; } = "";
+    public Engine.Gateway.Simulator.ProviderSimulator Simulator => _app.Services.GetRequiredService<Engine.Gateway.Simulator.ProviderSimulator>();
+
+    public static async Task<SimulatorHost> StartAsync()
+    {
+        var port = FreePorts.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        builder.Services.AddHttpClient(nameof(Engine.Gateway.Simulator.ProviderSimulator));
+        builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
+        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = $"http://127.0.0.1:{port}" };
+        Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);
+        await host._app.StartAsync();
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
 
 [CollectionDefinition(Name)]
 public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>

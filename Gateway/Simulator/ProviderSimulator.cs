@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Engine.Gateway.Webhooks;
+
+namespace Engine.Gateway.Simulator;
+
+/// <summary>A message the simulator accepted, as the provider would have it.</summary>
+public sealed record SimulatedMessage(string Provider, string Id, string Account, string From, string To, string? Body, string? Template, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// A fault to inject into the next <see cref="Times"/> matching requests: an HTTP status with a
+/// provider error code, and/or latency. With <see cref="AcceptDespiteLatency"/> the message is kept
+/// even though the answer is late (a timeout after the provider took it).
+/// </summary>
+public sealed record SimulatedFault(string Provider, int Status = 0, int? Code = null, string? Message = null, int LatencyMs = 0, int Times = 1, bool AcceptDespiteLatency = false);
+
+/// <summary>Where and how the simulator reports WhatsApp statuses for one business number.</summary>
+public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
+
+/// <summary>
+/// Stands in for Twilio's Messages API and Meta's WhatsApp Cloud API on this machine: same paths,
+/// fields, ids, error bodies and signed status callbacks. The embedded engine uses it by default;
+/// tests use it to inject failures and to see exactly what was sent and when.
+/// </summary>
+public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, ILogger<ProviderSimulator> logger)
+{
+    private readonly ConcurrentQueue<SimulatedMessage> _sent = new();
+    private readonly List<SimulatedFault> _faults = [];
+    private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    /// <summary>How long after accepting a message its "sent" and then "delivered" callbacks follow.</summary>
+    public TimeSpan CallbackDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>WhatsApp status callback targets by phone number id.</summary>
+    public ConcurrentDictionary<string, MetaCallbackTarget> MetaCallbacks { get; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<SimulatedMessage> Sent => _sent.ToArray();
+
+    /// <summary>Send requests received by a provider ("twilio" or "meta"), failed ones included.</summary>
+    public int RequestsTo(string provider) => _requests.GetValueOrDefault(provider);
+
+    public void Inject(SimulatedFault fault)
+    {
+        lock (_gate)
+        {
+            _faults.Add(fault);
+        }
+    }
+
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            _faults.Clear();
+        }
+
+        _sent.Clear();
+        _requests.Clear();
+    }
+
+    /// <summary>Maps the Twilio and Meta endpoints (and the control endpoints) under <paramref name="prefix"/>.</summary>
+    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app, string prefix = "")
+    {
+        var routes = app.MapGroup(prefix);
+        routes.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioCreateAsync(accountSid, request));
+        routes.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioList(accountSid, request));
+        routes.MapPost("/{version}/{phoneNumberId}/messages", (string phoneNumberId, HttpRequest request, ProviderSimulator simulator) => simulator.MetaSendAsync(phoneNumberId, request));
+        routes.MapPost("/simulator/faults", (SimulatedFault fault, ProviderSimulator simulator) =>
+        {
+            simulator.Inject(fault);
+            return Results.NoContent();
+        });
+        routes.MapGet("/simulator/messages", (ProviderSimulator simulator) => simulator.Sent);
+        return app;
+    }
+
+    private async Task<IResult> TwilioCreateAsync(string accountSid, HttpRequest request)
+    {
+        if (!TryBasicAuth(request, out var user, out var authToken) || user != accountSid)
+        {
+            return TwilioError(401, 20003, "Authenticate");
+        }
+
+        var form = await request.ReadFormAsync();
+        _requests.AddOrUpdate("twilio", 1, (_, n) => n + 1);
+        var fault = NextFault("twilio");
+        var sid = "SM" + Guid.NewGuid().ToString("N");
+        var message = new SimulatedMessage("twilio", sid, accountSid, form["From"].ToString() is { Length: > 0 } from ? from : form["MessagingServiceSid"].ToString(),
+            form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow);
+        if (await ApplyFaultAsync(fault, () => Keep(message)) is { } failed)
+        {
+            return failed.Status > 0 ? TwilioError(failed.Status, failed.Code ?? 20500, failed.Message ?? "Simulated failure") : Results.StatusCode(504);
+        }
+
+        if (form["To"].Count == 0 || form["To"].ToString().Length == 0)
+        {
+            return TwilioError(400, 21604, "A 'To' phone number is required.");
+        }
+
+        Keep(message);
+        if (form["StatusCallback"].ToString() is { Length: > 0 } callback)
+        {
+            _ = ReportTwilioStatusesAsync(callback, authToken, message);
+        }
+
+        return Results.Json(TwilioResource(message, "queued"), statusCode: 201);
+    }
+
+    private IResult TwilioList(string accountSid, HttpRequest request)
+    {
+        var (to, from) = (request.Query["To"].ToString(), request.Query["From"].ToString());
+        var matches = _sent.Where(m => m.Provider == "twilio" && m.Account == accountSid
+                && (to.Length == 0 || m.To == to) && (from.Length == 0 || m.From == from))
+            .OrderByDescending(m => m.ReceivedAt)
+            .Select(m => TwilioResource(m, "sent"));
+        return Results.Json(new { messages = matches.ToArray(), page = 0, page_size = 50 });
+    }
+
+    private async Task<IResult> MetaSendAsync(string phoneNumberId, HttpRequest request)
+    {
+        if (request.Headers.Authorization.ToString() is not { Length: > 7 } bearer || !bearer.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return MetaError(401, 190, "Invalid OAuth access token.");
+        }
+
+        var payload = await JsonNode.ParseAsync(request.Body);
+        var to = payload?["to"]?.GetValue<string>();
+        var type = payload?["type"]?.GetValue<string>();
+        if (to is null || type is not ("text" or "template"))
+        {
+            return MetaError(400, 100, "Invalid parameter");
+        }
+
+        _requests.AddOrUpdate("meta", 1, (_, n) => n + 1);
+        var fault = NextFault("meta");
+        var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
+        var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, "+" + to,
+            payload?["text"]?["body"]?.GetValue<string>(), payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow);
+        if (await ApplyFaultAsync(fault, () => Keep(message)) is { } failed)
+        {
+            return failed.Status > 0 ? MetaError(failed.Status, failed.Code ?? 131000, failed.Message ?? "Something went wrong") : Results.StatusCode(504);
+        }
+
+        Keep(message);
+        if (MetaCallbacks.TryGetValue(phoneNumberId, out var target))
+        {
+            _ = ReportMetaStatusesAsync(target, message, payload?["biz_opaque_callback_data"]?.GetValue<string>());
+        }
+
+        return Results.Json(new { messaging_product = "whatsapp", contacts = new[] { new { input = to, wa_id = to } }, messages = new[] { new { id = wamid } } });
+    }
+
+    private SimulatedFault? NextFault(string provider)
+    {
+        lock (_gate)
+        {
+            var index = _faults.FindIndex(f => f.Provider == provider || f.Provider == "any");
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var fault = _faults[index];
+            if (fault.Times <= 1)
+            {
+                _faults.RemoveAt(index);
+            }
+            else
+            {
+                _faults[index] = fault with { Times = fault.Times - 1 };
+            }
+
+            return fault;
+        }
+    }
+
+    // Latency first; then either an error answer, or (latency only) a normal answer the caller may no longer wait for.
+    private static async Task<SimulatedFault?> ApplyFaultAsync(SimulatedFault? fault, Action keep)
+    {
+        if (fault is null)
+        {
+            return null;
+        }
+
+        if (fault.AcceptDespiteLatency)
+        {
+            keep();
+        }
+
+        if (fault.LatencyMs > 0)
+        {
+            await Task.Delay(fault.LatencyMs);
+        }
+
+        return fault.Status > 0 || fault.AcceptDespiteLatency ? fault : null;
+    }
+
+    private void Keep(SimulatedMessage message)
+    {
+        if (!_sent.Any(m => m.Id == message.Id))
+        {
+            _sent.Enqueue(message);
+        }
+    }
+
+    private async Task ReportTwilioStatusesAsync(string callbackUrl, string authToken, SimulatedMessage message)
+    {
+        foreach (var status in new[] { "sent", "delivered" })
+        {
+            await Task.Delay(CallbackDelay);
+            KeyValuePair<string, string>[] fields =
+            [
+                new("MessageSid", message.Id), new("SmsSid", message.Id), new("MessageStatus", status), new("SmsStatus", status),
+                new("AccountSid", message.Account), new("From", message.From), new("To", message.To), new("ApiVersion", "2010-04-01"),
+            ];
+            using var callback = new HttpRequestMessage(HttpMethod.Post, callbackUrl) { Content = new FormUrlEncodedContent(fields) };
+            callback.Headers.Add("X-Twilio-Signature", TwilioSignature.Compute(authToken, callbackUrl, fields));
+            await PostAsync(callback);
+        }
+    }
+
+    private async Task ReportMetaStatusesAsync(MetaCallbackTarget target, SimulatedMessage message, string? opaque)
+    {
+        foreach (var status in new[] { "sent", "delivered", "read" })
+        {
+            await Task.Delay(CallbackDelay);
+            var statusObject = new JsonObject
+            {
+                ["id"] = message.Id,
+                ["status"] = status,
+                ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+                ["recipient_id"] = message.To.TrimStart('+'),
+            };
+            if (opaque is not null)
+            {
+                statusObject["biz_opaque_callback_data"] = opaque;
+            }
+
+            var body = Encoding.UTF8.GetBytes(new JsonObject
+            {
+                ["object"] = "whatsapp_business_account",
+                ["entry"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = "simulated-waba",
+                    ["changes"] = new JsonArray(new JsonObject
+                    {
+                        ["field"] = "messages",
+                        ["value"] = new JsonObject
+                        {
+                            ["messaging_product"] = "whatsapp",
+                            ["metadata"] = new JsonObject { ["display_phone_number"] = "15550000000", ["phone_number_id"] = message.Account },
+                            ["statuses"] = new JsonArray(statusObject),
+                        },
+                    }),
+                }),
+            }.ToJsonString());
+            using var callback = new HttpRequestMessage(HttpMethod.Post, target.WebhookUrl) { Content = new ByteArrayContent(body) };
+            callback.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            callback.Headers.Add("X-Hub-Signature-256", MetaSignature.Compute(target.AppSecret, body));
+            await PostAsync(callback);
+        }
+    }
+
+    private async Task PostAsync(HttpRequestMessage callback)
+    {
+        try
+        {
+            using var response = await httpClients.CreateClient(nameof(ProviderSimulator)).SendAsync(callback);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogCallbackRefused(logger, callback.RequestUri!.AbsolutePath, (int)response.StatusCode);
+            }
+        }
+        catch (HttpRequestException e)
+        {
+            LogCallbackRefused(logger, callback.RequestUri!.AbsolutePath, e.StatusCode is { } code ? (int)code : 0);
+        }
+    }
+
+    private static object TwilioResource(SimulatedMessage message, string status) => new
+    {
+        sid = message.Id,
+        account_sid = message.Account,
+        from = message.From,
+        to = message.To,
+        body = message.Body,
+        status,
+        direction = "outbound-api",
+        num_segments = "1",
+        api_version = "2010-04-01",
+        date_created = message.ReceivedAt.ToString("r", CultureInfo.InvariantCulture),
+        uri = $"/2010-04-01/Accounts/{message.Account}/Messages/{message.Id}.json",
+    };
+
+    private static IResult TwilioError(int status, int code, string message) => Results.Json(
+        new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status }, statusCode: status);
+
+    private static IResult MetaError(int status, int code, string message) => Results.Json(
+        new { error = new { message, type = "OAuthException", code, error_data = new { messaging_product = "whatsapp", details = message }, fbtrace_id = "simulated" } },
+        statusCode: status);
+
+    private static bool TryBasicAuth(HttpRequest request, out string user, out string password)
+    {
+        (user, password) = ("", "");
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..]));
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        (user, password) = colon < 0 ? (decoded, "") : (decoded[..colon], decoded[(colon + 1)..]);
+        return colon > 0;
+    }
+
+    [LoggerMessage(EventId = 3201, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
+        Message = "Simulated status callback to {Path} was answered {StatusCode}")]
+    private static partial void LogCallbackRefused(ILogger logger, string path, int statusCode);
+}

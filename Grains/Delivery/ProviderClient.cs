@@ -1,0 +1,43 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Tenants;
+
+namespace Engine.Grains.Delivery;
+
+/// <summary>One outbound message as a provider client sends it.</summary>
+public sealed record ProviderSendRequest(string TenantId, Guid MessageId, Channel Channel, string To, string? Body, TemplateRef? Template);
+
+/// <summary>How a hand-off to a provider ended.</summary>
+public enum HandOff
+{
+    /// <summary>The provider accepted the message and gave its id.</summary>
+    Accepted,
+
+    /// <summary>Refused for now (rate limit, outage) even after retries; try again later.</summary>
+    Transient,
+
+    /// <summary>Refused for good (invalid number, unsubscribed, ...); never retried.</summary>
+    Permanent,
+
+    /// <summary>No answer (timeout): the provider may or may not have the message.</summary>
+    Unknown,
+}
+
+/// <summary>The outcome of one hand-off, with the provider's id or error code.</summary>
+public sealed record ProviderSendOutcome(HandOff Kind, string? ProviderMessageId = null, string? ErrorCode = null, string? ErrorMessage = null);
+
+/// <summary>Sends messages through a provider's REST API.</summary>
+public interface IProviderClient
+{
+    /// <summary>Whether <see cref="FindSentAsync"/> can tell a lost message from one the provider kept.</summary>
+    bool CanConfirmSends { get; }
+
+    /// <summary>Hands one message to the provider.</summary>
+    Task<ProviderSendOutcome> SendAsync(TenantSettings tenant, ProviderSendRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// After an unknown outcome: finds the message if the provider did create it, so that it is adopted
+    /// rather than sent again. Null when the provider has no such message (or cannot say).
+    /// </summary>
+    Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken);
+}

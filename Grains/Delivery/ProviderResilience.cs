@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json;
+using Engine.Grains.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
+namespace Engine.Grains.Delivery;
+
+/// <summary>
+/// Retries only what the provider certainly did not take: a connection that never opened, 429, 5xx,
+/// and the throughput codes (20429, 130429, 131056). A timeout is not retried here: the message may
+/// have been accepted, and the sender reconciles it instead.
+/// </summary>
+internal static class ProviderResilience
+{
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<IOptions<ProviderSettings>>().Value;
+        pipeline
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(1, settings.MaxRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.RetryBaseDelay,
+                MaxDelay = TimeSpan.FromSeconds(10),
+                ShouldHandle = args => ShouldRetryAsync(args.Outcome, settings.MaxRetries),
+            })
+            .AddTimeout(settings.AttemptTimeout);
+    }
+
+    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, int maxRetries)
+    {
+        if (maxRetries == 0)
+        {
+            return false;
+        }
+
+        if (outcome.Exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError })
+        {
+            return true;
+        }
+
+        if (outcome.Result is not { } response || response.IsSuccessStatusCode)
+        {
+            return false;
+        }
+
+        if (ProviderErrors.IsTransient(response.StatusCode, null))
+        {
+            return true;
+        }
+
+        if (response.StatusCode != HttpStatusCode.BadRequest)
+        {
+            return false;
+        }
+
+        // Meta reports some throughput limits as 400 with a code; the body stays readable afterwards.
+        await response.Content.LoadIntoBufferAsync();
+        try
+        {
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var root = body.RootElement;
+            var code = root.TryGetProperty("error", out var error) && error.TryGetProperty("code", out var c) ? c.ToString()
+                : root.TryGetProperty("code", out var twilioCode) ? twilioCode.ToString() : null;
+            return ProviderErrors.IsTransient(response.StatusCode, code);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,295 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Delivery;
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Policies;
+using Engine.Grains.Storage;
+
+namespace Engine.Grains.Delivery;
+
+/// <summary>
+/// Drains one tenant's channel at the rate its sender allows. Messages are taken in the order they were
+/// queued, at most one per conversation per batch so each conversation stays in order; a batch is
+/// handed to the provider concurrently. The queue is the message log, reloaded on activation, and a
+/// reminder brings the grain back after a crash while anything waits.
+/// </summary>
+[GrainType("sender")]
+internal sealed partial class SenderGrain(
+    IMessageLog messageLog,
+    ProviderClients providers,
+    TimeProvider time,
+    ILogger<SenderGrain> logger) : Grain, ISenderGrain, IRemindable
+{
+    private const int MaxBatch = 256;
+    private const int ReloadLimit = 10_000;
+    private const string DrainReminder = "drain";
+    private static readonly TimeSpan TransientBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan SettingsLifetime = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(5);
+
+    private readonly LinkedList<QueuedMessage> _queue = [];
+    private readonly HashSet<Guid> _known = [];
+    private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal); // WhatsApp pair limit, backoff
+    private string _tenantId = "";
+    private Channel _channel;
+    private TokenBucket? _bucket;
+    private (TenantSettings Settings, DateTimeOffset FetchedAt)? _tenant;
+    private (DateOnly Day, int Sent)? _dailyCount;
+    private IGrainTimer? _timer;
+    private bool _reminderRegistered;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var parts = this.GetPrimaryKeyString().Split('/');
+        (_tenantId, _channel) = (parts[0], ChannelNames.Parse(parts[1]));
+        foreach (var message in await messageLog.ReadOutboxAsync(_tenantId, _channel, ReloadLimit, cancellationToken))
+        {
+            Add(message);
+        }
+
+        await ScheduleAsync(TimeSpan.Zero);
+    }
+
+    public async Task EnqueueAsync(QueuedMessage message)
+    {
+        Add(message);
+        await ScheduleAsync(TimeSpan.Zero);
+    }
+
+    public Task<int> GetBacklogAsync() => Task.FromResult(_queue.Count);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // Also a safety net: pick up anything queued while no activation knew of it.
+        foreach (var message in await messageLog.ReadOutboxAsync(_tenantId, _channel, ReloadLimit))
+        {
+            Add(message);
+        }
+
+        await ScheduleAsync(TimeSpan.Zero);
+    }
+
+    private void Add(QueuedMessage message)
+    {
+        if (_known.Add(message.MessageId))
+        {
+            _queue.AddLast(message);
+        }
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        var tenant = await GetTenantAsync();
+        var now = time.GetUtcNow();
+        var rate = SendRates.PerSecond(tenant, _channel);
+        if (_bucket is null || Math.Abs(_bucket.RatePerSecond - rate) > 1e-9)
+        {
+            _bucket = new TokenBucket(rate, Math.Max(1, rate), now);
+        }
+
+        var (batch, wait) = await TakeBatchAsync(tenant, now);
+        if (batch.Count > 0)
+        {
+            await messageLog.MarkAttemptedAsync(batch.Select(m => m.MessageId).ToArray(), cancellationToken);
+            await Task.WhenAll(batch.Select(message => HandOffAsync(tenant, message, cancellationToken)));
+        }
+
+        await ScheduleAsync(batch.Count > 0 ? TimeSpan.Zero : wait);
+    }
+
+    private async Task<(List<QueuedMessage> Batch, TimeSpan Wait)> TakeBatchAsync(TenantSettings tenant, DateTimeOffset now)
+    {
+        var batch = new List<QueuedMessage>();
+        var conversationsInBatch = new HashSet<string>(StringComparer.Ordinal);
+        var wait = IdleTick;
+        var remainingToday = tenant.RateLimits.DailyMessageCap - await SentTodayAsync(now);
+        for (var node = _queue.First; node is not null && batch.Count < MaxBatch;)
+        {
+            var next = node.Next;
+            var message = node.Value;
+            if (!conversationsInBatch.Add(message.LeadPhone))
+            {
+                node = next;
+                continue; // an earlier message of this conversation goes first
+            }
+
+            if (_notBefore.TryGetValue(message.LeadPhone, out var notBefore) && notBefore > now)
+            {
+                wait = Min(wait, notBefore - now);
+                node = next;
+                continue;
+            }
+
+            if (remainingToday <= batch.Count)
+            {
+                LogDailyCapReached(logger, _tenantId, _channel.ToWireName(), tenant.RateLimits.DailyMessageCap);
+                wait = IdleTick;
+                break;
+            }
+
+            var cost = _channel == Channel.Sms ? SmsSegments.Count(message.Body ?? "").Segments : 1;
+            var decision = _bucket!.TryTake(now, cost);
+            if (!decision.Allowed)
+            {
+                wait = Min(wait, decision.RetryAfter);
+                break;
+            }
+
+            batch.Add(message);
+            _queue.Remove(node);
+            node = next;
+        }
+
+        return (batch, wait);
+    }
+
+    private async Task HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
+    {
+        var client = providers.For(_channel);
+        var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template);
+        var provider = _channel == Channel.Sms ? Provider.Twilio : Provider.Meta;
+
+        // A hand-off that began before (crash, timeout) is checked with the provider before sending again.
+        if (message.AttemptedAt is { } attemptedAt)
+        {
+            if (!client.CanConfirmSends)
+            {
+                await FailAsync(message, provider, "unknown_outcome", cancellationToken);
+                return;
+            }
+
+            if (await client.FindSentAsync(tenant, request, attemptedAt, cancellationToken) is { } adopted)
+            {
+                await AcceptedAsync(message, provider, adopted, cancellationToken);
+                return;
+            }
+        }
+
+        var outcome = await client.SendAsync(tenant, request, cancellationToken);
+        switch (outcome.Kind)
+        {
+            case HandOff.Accepted:
+                await AcceptedAsync(message, provider, outcome.ProviderMessageId!, cancellationToken);
+                break;
+            case HandOff.Permanent:
+                await FailAsync(message, provider, outcome.ErrorCode ?? "permanent", cancellationToken);
+                break;
+            case HandOff.Unknown when client.CanConfirmSends:
+                Requeue(message with { AttemptedAt = time.GetUtcNow() }, TimeSpan.Zero);
+                break;
+            case HandOff.Unknown:
+                await FailAsync(message, provider, "unknown_outcome", cancellationToken);
+                break;
+            default:
+                LogTransient(logger, message.MessageId, outcome.ErrorCode ?? outcome.ErrorMessage ?? "transient");
+                Requeue(message, TransientBackoff);
+                break;
+        }
+    }
+
+    private async Task AcceptedAsync(QueuedMessage message, Provider provider, string providerMessageId, CancellationToken cancellationToken)
+    {
+        await messageLog.RecordAcceptedAsync(message.MessageId, provider, providerMessageId, cancellationToken);
+        _known.Remove(message.MessageId);
+        if (_channel == Channel.WhatsApp)
+        {
+            _notBefore[message.LeadPhone] = time.GetUtcNow() + SendRates.WhatsAppPairInterval;
+        }
+
+        if (_dailyCount is { } count)
+        {
+            _dailyCount = count with { Sent = count.Sent + 1 };
+        }
+    }
+
+    private async Task FailAsync(QueuedMessage message, Provider provider, string errorCode, CancellationToken cancellationToken)
+    {
+        await messageLog.RecordFailedAsync(message.MessageId, provider, errorCode, cancellationToken);
+        _known.Remove(message.MessageId);
+        LogFailed(logger, message.MessageId, errorCode);
+        if (ProviderErrors.IsOptOut(errorCode))
+        {
+            var tenant = await GetTenantAsync();
+            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(new ConsentChange(
+                $"send/{message.MessageId}/{errorCode}",
+                tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
+                ConsentStatus.OptedOut, ConsentSource.ProviderError,
+                $"{provider.ToWireName()} refused message {message.MessageId} with error {errorCode}",
+                time.GetUtcNow()));
+        }
+    }
+
+    // Back at the head of its conversation's line, so the conversation keeps its order.
+    private void Requeue(QueuedMessage message, TimeSpan delay)
+    {
+        _queue.AddFirst(message);
+        if (delay > TimeSpan.Zero)
+        {
+            _notBefore[message.LeadPhone] = time.GetUtcNow() + delay;
+        }
+    }
+
+    private async Task ScheduleAsync(TimeSpan dueIn)
+    {
+        _timer?.Dispose();
+        _timer = null;
+        if (_queue.Count == 0)
+        {
+            if (_reminderRegistered && await this.GetReminder(DrainReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _reminderRegistered = false;
+            return;
+        }
+
+        if (!_reminderRegistered)
+        {
+            await this.RegisterOrUpdateReminder(DrainReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            _reminderRegistered = true;
+        }
+
+        _timer = this.RegisterGrainTimer(DrainAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    }
+
+    private async Task<int> SentTodayAsync(DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        if (_dailyCount is not { } count || count.Day != today)
+        {
+            var midnight = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            _dailyCount = (today, await messageLog.CountSentSinceAsync(_tenantId, _channel, midnight));
+        }
+
+        return _dailyCount.Value.Sent;
+    }
+
+    private async Task<TenantSettings> GetTenantAsync()
+    {
+        var now = time.GetUtcNow();
+        if (_tenant is not { } cached || now - cached.FetchedAt > SettingsLifetime)
+        {
+            var tenant = await GrainFactory.GetGrain<ITenantGrain>(_tenantId).GetAsync();
+            _tenant = (tenant.Settings ?? throw new InvalidOperationException($"Tenant '{_tenantId}' does not exist."), now);
+        }
+
+        return _tenant.Value.Settings;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 2201, EventName = "SendTransientFailure", Level = LogLevel.Warning,
+        Message = "Provider refused message {MessageId} for now ({Reason}); it waits and is retried")]
+    private static partial void LogTransient(ILogger logger, Guid messageId, string reason);
+
+    [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
+        Message = "Message {MessageId} failed for good with {ErrorCode}")]
+    private static partial void LogFailed(ILogger logger, Guid messageId, string errorCode);
+
+    [LoggerMessage(EventId = 2203, EventName = "DailyCapReached", Level = LogLevel.Warning,
+        Message = "Tenant {TenantId} reached its daily cap of {Cap} on {Channel}; the rest waits for tomorrow")]
+    private static partial void LogDailyCapReached(ILogger logger, string tenantId, string channel, int cap);
+}

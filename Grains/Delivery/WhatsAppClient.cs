@@ -1,0 +1,85 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Hosting;
+using Microsoft.Extensions.Options;
+using Polly.Timeout;
+
+namespace Engine.Grains.Delivery;
+
+/// <summary>Meta's WhatsApp Cloud API: POST /{version}/{phone-number-id}/messages with a Bearer token.</summary>
+internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings> providers) : IProviderClient
+{
+    public bool CanConfirmSends => false;
+
+    public async Task<ProviderSendOutcome> SendAsync(TenantSettings tenant, ProviderSendRequest request, CancellationToken cancellationToken)
+    {
+        var whatsApp = tenant.WhatsApp ?? throw new InvalidOperationException($"Tenant '{request.TenantId}' has no WhatsApp channel.");
+        var payload = new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["recipient_type"] = "individual",
+            ["to"] = request.To.TrimStart('+'),
+            // Echoed in status webhooks, tying a status to our message even before we know the wamid.
+            ["biz_opaque_callback_data"] = request.MessageId.ToString(),
+        };
+        if (request.Template is { } template)
+        {
+            payload["type"] = "template";
+            payload["template"] = new JsonObject
+            {
+                ["name"] = template.Name,
+                ["language"] = new JsonObject { ["code"] = template.Language, ["policy"] = "deterministic" },
+                ["components"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "body",
+                    ["parameters"] = new JsonArray(template.Parameters.Select(p => (JsonNode)new JsonObject { ["type"] = "text", ["text"] = p }).ToArray()),
+                }),
+            };
+        }
+        else
+        {
+            payload["type"] = "text";
+            payload["text"] = new JsonObject { ["preview_url"] = false, ["body"] = request.Body };
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, $"{providers.Value.WhatsApp.ApiVersion}/{whatsApp.PhoneNumberId}/messages")
+        {
+            Content = JsonContent.Create(payload),
+        };
+        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", whatsApp.AccessToken);
+        try
+        {
+            using var response = await http.SendAsync(message, cancellationToken);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            if (response.IsSuccessStatusCode)
+            {
+                return new ProviderSendOutcome(HandOff.Accepted, body.RootElement.GetProperty("messages")[0].GetProperty("id").GetString());
+            }
+
+            var error = body.RootElement.TryGetProperty("error", out var e) ? e : default;
+            var code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) ? c.ToString() : null;
+            var text = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() : null;
+            return new ProviderSendOutcome(ProviderErrors.IsTransient(response.StatusCode, code) ? HandOff.Transient : HandOff.Permanent, null, code ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), text);
+        }
+        catch (Exception e) when (e is TimeoutRejectedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new ProviderSendOutcome(HandOff.Unknown, ErrorMessage: "no answer within the attempt timeout");
+        }
+        catch (HttpRequestException e)
+        {
+            return new ProviderSendOutcome(e.HttpRequestError == HttpRequestError.ConnectionError ? HandOff.Transient : HandOff.Unknown, ErrorMessage: e.Message);
+        }
+        catch (JsonException e)
+        {
+            return new ProviderSendOutcome(HandOff.Transient, ErrorMessage: $"unreadable answer: {e.Message}");
+        }
+    }
+
+    // The Cloud API cannot list sent messages, so an unknown outcome cannot be checked: the sender
+    // treats it as sent-at-most-once rather than risk a duplicate.
+    public Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(null);
+}

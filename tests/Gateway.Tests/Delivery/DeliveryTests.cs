@@ -1,0 +1,154 @@
+using Engine.Gateway.Grpc.V1;
+using Engine.Gateway.Simulator;
+using Engine.TestSupport;
+using Engine.Gateway.Tests.Grpc;
+using Grpc.Core;
+
+namespace Engine.Gateway.Tests.Delivery;
+
+/// <summary>Outbound messages from SendMessage to the provider simulator and back through its status callbacks.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class DeliveryTests(GatewayFixture fixture)
+{
+    private ConversationService.ConversationServiceClient Conversations => new(fixture.Grpc);
+    private LeadService.LeadServiceClient Leads => new(fixture.Grpc);
+    private ProviderSimulator Simulator => fixture.Simulator.Simulator;
+
+    [Fact]
+    public async Task Sms_ReachesTwilio_AndStatusCallbacksMarkItDelivered()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 0);
+
+        var sent = await SendAsync(tenant.Id, phone, "Your viewing is confirmed for 5pm");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "delivered");
+        var atTwilio = Assert.Single(Simulator.Sent, m => m.Body == "Your viewing is confirmed for 5pm" && m.To == phone);
+        Assert.Equal(("+14155550100", "twilio"), (atTwilio.From, atTwilio.Provider));
+        Assert.Equal(atTwilio.Id, row[1]);
+    }
+
+    [Fact]
+    public async Task WhatsAppTemplate_ReachesMeta_AndIsReportedRead()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 1);
+
+        var sent = await Conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp,
+            Template = new Template { Name = "viewing_reminder", Language = "en_US", Parameters = { "Ana", "5pm" } },
+        }, fixture.AdminAuth);
+
+        await WaitForStatusAsync(sent.MessageId, "read");
+        var atMeta = Assert.Single(Simulator.Sent, m => m.Provider == "meta" && m.To == phone);
+        Assert.Equal(("viewing_reminder", tenant.PhoneNumberId), (atMeta.Template, atMeta.Account));
+    }
+
+    [Fact]
+    public async Task SendTimes_NeverExceedTheConfiguredRate()
+    {
+        const double rate = 2;
+        var tenant = await fixture.CreateTenantAsync(new RateLimits { SmsSegmentsPerSecond = rate });
+        var bodies = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            var phone = await OptedInLeadAsync(tenant.Id, 10 + i);
+            var body = $"rate test {tenant.Id} {i}";
+            bodies.Add(body);
+            await SendAsync(tenant.Id, phone, body);
+        }
+
+        var received = await Eventually.GetAsync(
+            () => Task.FromResult(Simulator.Sent.Where(m => bodies.Contains(m.Body!)).OrderBy(m => m.ReceivedAt).ToArray()),
+            sent => sent.Length == bodies.Count, TimeSpan.FromSeconds(30), "all ten messages at the simulator");
+
+        // A bucket of capacity max(1, rate) refilling at `rate`: any n consecutive sends span at least (n - capacity) / rate.
+        for (var i = 0; i < received.Length; i++)
+        {
+            for (var j = i + 1; j < received.Length; j++)
+            {
+                var span = (received[j].ReceivedAt - received[i].ReceivedAt).TotalSeconds;
+                var allowed = rate + rate * span;
+                Assert.True(j - i + 1 <= allowed + 0.5, $"{j - i + 1} sends within {span:F2}s exceed {rate}/s");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TransientErrors_AreRetried_AndSendOnce()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 2);
+        var before = Simulator.RequestsTo("twilio");
+        Simulator.Inject(new SimulatedFault("twilio", Status: 500, Code: 20500, Times: 1));
+        Simulator.Inject(new SimulatedFault("twilio", Status: 429, Code: 20429, Message: "Too Many Requests", Times: 2));
+
+        var sent = await SendAsync(tenant.Id, phone, "retry me");
+
+        await WaitForStatusAsync(sent.MessageId, "delivered");
+        Assert.Single(Simulator.Sent, m => m.Body == "retry me" && m.To == phone);
+        Assert.True(Simulator.RequestsTo("twilio") - before >= 4);
+    }
+
+    [Theory]
+    [InlineData(21211, "Invalid 'To' Phone Number")]
+    [InlineData(21614, "'To' number is not a valid mobile number")]
+    public async Task PermanentErrors_FailWithTheCode_WithoutRetry(int code, string message)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 3);
+        var before = Simulator.RequestsTo("twilio");
+        Simulator.Inject(new SimulatedFault("twilio", Status: 400, Code: code, Message: message));
+
+        var sent = await SendAsync(tenant.Id, phone, $"never arrives {code}");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "failed");
+        Assert.Equal(code.ToString(System.Globalization.CultureInfo.InvariantCulture), row[2]);
+        Assert.Equal(1, Simulator.RequestsTo("twilio") - before);
+    }
+
+    [Fact]
+    public async Task UnsubscribedError_FailsTheMessage_AndOptsTheLeadOut()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 4);
+        Simulator.Inject(new SimulatedFault("twilio", Status: 400, Code: 21610, Message: "Attempt to send to unsubscribed recipient"));
+
+        var sent = await SendAsync(tenant.Id, phone, "are you there?");
+
+        await WaitForStatusAsync(sent.MessageId, "failed");
+        var lead = await Eventually.GetAsync(() => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth).ResponseAsync,
+            l => l.Consent.Any(c => c.Channel == Channel.Sms && c.Status == ConsentStatus.OptedOut), TimeSpan.FromSeconds(10), "the opt-out");
+        Assert.Contains(lead.Consent, c => c.Source == ConsentSource.ProviderError);
+        await GrpcAssert.FailsWithAsync(StatusCode.FailedPrecondition, () => SendAsync(tenant.Id, phone, "one more?"));
+    }
+
+    [Fact]
+    public async Task TimeoutAfterTheProviderTookIt_IsReconciled_NotSentTwice()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 5);
+        Simulator.Inject(new SimulatedFault("twilio", LatencyMs: 2_500, AcceptDespiteLatency: true));
+
+        var sent = await SendAsync(tenant.Id, phone, "exactly once please");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "sending", "sent", "delivered");
+        var atTwilio = Assert.Single(Simulator.Sent, m => m.Body == "exactly once please");
+        Assert.Equal(atTwilio.Id, row[1]);
+    }
+
+    private async Task<SendMessageResponse> SendAsync(string tenantId, string phone, string body) =>
+        await Conversations.SendMessageAsync(new SendMessageRequest { TenantId = tenantId, Phone = phone, Channel = Channel.Sms, Body = body }, fixture.AdminAuth);
+
+    private async Task<string> OptedInLeadAsync(string tenantId, int n)
+    {
+        var phone = $"+1212555{2000 + n:D4}";
+        await Leads.RecordConsentAsync(new RecordConsentRequest { TenantId = tenantId, Phone = phone, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form" }, fixture.AdminAuth);
+        return phone;
+    }
+
+    private Task<string?[]> WaitForStatusAsync(string messageId, params string[] statuses) => Eventually.GetAsync(
+        async () => (await fixture.Database.RowsAsync("SELECT status, provider_message_id, error_code FROM message_log WHERE message_id = $1::uuid", messageId)).Single(),
+        row => statuses.Contains(row[0]), TimeSpan.FromSeconds(30), $"message {messageId} to reach {string.Join("/", statuses)}");
+}
