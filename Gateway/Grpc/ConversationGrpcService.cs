@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
-using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Gateway.Hosting;
 using Engine.Grains.Storage;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
@@ -12,7 +12,7 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
-internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLog messageLog, CallerAuthentication authentication)
+internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLog messageLog, CallerAuthentication authentication, TenantDirectory tenants)
     : V1.ConversationService.ConversationServiceBase
 {
     private const int MaxSmsBody = 1_600;
@@ -43,11 +43,6 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
             RpcErrors.InvalidArgument("idempotency_key", "is longer than 200 characters");
         }
 
-        if (!(await cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(request.TenantId, phone)).GetAsync()).Exists)
-        {
-            RpcErrors.NotFound($"lead {phone} of tenant '{request.TenantId}' (create it with LeadService.UpsertLead)");
-        }
-
         var result = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).SendAsync(new OutboundRequest(
             request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null,
             hasTemplate ? null : request.Body,
@@ -56,7 +51,12 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
 
         if (result.Disposition == SendDisposition.Rejected)
         {
-            var code = result.Rejection == RejectionCode.InvalidRequest ? StatusCode.InvalidArgument : StatusCode.FailedPrecondition;
+            var code = result.Rejection switch
+            {
+                RejectionCode.InvalidRequest => StatusCode.InvalidArgument,
+                RejectionCode.UnknownLead => StatusCode.NotFound,
+                _ => StatusCode.FailedPrecondition,
+            };
             throw new RpcException(new Status(code, result.Reason ?? result.Rejection.ToString()), new Metadata
             {
                 { "engine-message-id", result.MessageId.ToString() },
@@ -136,7 +136,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
 
     private async Task RequireTenantAsync(string tenantId)
     {
-        if (!(await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync()).Exists)
+        if (await tenants.FindAsync(tenantId) is null)
         {
             RpcErrors.NotFound($"tenant '{tenantId}'");
         }

@@ -78,9 +78,9 @@ internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthenticati
 
             var phone = PhoneNumberNormalizer.Normalize(item.Phone).E164!;
             var lead = Lead(tenantId, phone);
-            var upsert = await lead.UpsertAsync(new LeadProfilePatch(
-                item.Name.Length > 0 ? item.Name : null, item.Email.Length > 0 ? item.Email : null,
-                item.TimeZone.Length > 0 ? item.TimeZone : null, item.Tags.Count > 0 ? item.Tags.ToArray() : null));
+            var existed = (await lead.GetAsync()).Exists;
+
+            // Consent first: a lead-created playbook then finds the lead already opted in.
             if (item.OptedInChannel != V1.Channel.Unspecified)
             {
                 await lead.RecordConsentAsync(new ConsentChange(
@@ -89,8 +89,13 @@ internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthenticati
                     item.ConsentEvidence.Length > 0 ? item.ConsentEvidence : "bulk import", time.GetUtcNow()));
             }
 
+            await lead.UpsertAsync(new LeadProfilePatch(
+                item.Name.Length > 0 ? item.Name : null, item.Email.Length > 0 ? item.Email : null,
+                item.TimeZone.Length > 0 ? item.TimeZone : null, item.Tags.Count > 0 ? item.Tags.ToArray() : null));
+            var created = !existed;
+
             summary.Imported++;
-            summary.Created += upsert.Created ? 1 : 0;
+            summary.Created += created ? 1 : 0;
         }
 
         return summary;

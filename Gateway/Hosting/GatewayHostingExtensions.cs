@@ -83,7 +83,7 @@ internal static partial class GatewayHostingExtensions
 
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Services.AddSingleton<ProviderSimulator>();
-        builder.Services.AddHttpClient(nameof(ProviderSimulator));
+        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
         builder.Services.AddHostedService<SimulatorNotice>();
     }
 

@@ -29,6 +29,7 @@ public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
 public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, ILogger<ProviderSimulator> logger)
 {
     private readonly ConcurrentQueue<SimulatedMessage> _sent = new();
+    private readonly ConcurrentDictionary<string, bool> _sentIds = new(StringComparer.Ordinal);
     private readonly List<SimulatedFault> _faults = [];
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -60,6 +61,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         }
 
         _sent.Clear();
+        _sentIds.Clear();
         _requests.Clear();
     }
 
@@ -202,7 +204,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
 
     private void Keep(SimulatedMessage message)
     {
-        if (!_sent.Any(m => m.Id == message.Id))
+        if (_sentIds.TryAdd(message.Id, true))
         {
             _sent.Enqueue(message);
         }
@@ -278,7 +280,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         }
         catch (HttpRequestException e)
         {
-            LogCallbackRefused(logger, callback.RequestUri!.AbsolutePath, e.StatusCode is { } code ? (int)code : 0);
+            LogCallbackFailed(logger, callback.RequestUri!.AbsolutePath, e.Message);
         }
     }
 
@@ -318,6 +320,18 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         (user, password) = colon < 0 ? (decoded, "") : (decoded[..colon], decoded[(colon + 1)..]);
         return colon > 0;
     }
+
+    /// <summary>Registers the HTTP client the simulator posts its status callbacks with.</summary>
+    public static IServiceCollection AddSimulatorCallbacks(IServiceCollection services)
+    {
+        services.AddHttpClient(nameof(ProviderSimulator))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
+        return services;
+    }
+
+    [LoggerMessage(EventId = 3202, EventName = "SimulatorCallbackFailed", Level = LogLevel.Warning,
+        Message = "Simulated status callback to {Path} failed: {Reason}")]
+    private static partial void LogCallbackFailed(ILogger logger, string path, string reason);
 
     [LoggerMessage(EventId = 3201, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
         Message = "Simulated status callback to {Path} was answered {StatusCode}")]

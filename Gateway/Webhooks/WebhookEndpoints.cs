@@ -1,4 +1,5 @@
 using System.Text;
+using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;

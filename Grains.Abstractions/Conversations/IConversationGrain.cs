@@ -14,6 +14,13 @@ public interface IConversationGrain : IGrainWithStringKey
     [Alias("send")]
     Task<SendResult> SendAsync(OutboundRequest request);
 
+    /// <summary>
+    /// Like <see cref="SendAsync"/> for a playbook step, with the lead as its automation just read it
+    /// (so this grain does not call back into the lead while the automation waits on it).
+    /// </summary>
+    [Alias("send-automated")]
+    Task<SendResult> SendAutomatedAsync(OutboundRequest request, Leads.LeadSnapshot lead);
+
     /// <summary>Moves an outbound message's status forward; stale or repeated reports change nothing.</summary>
     [Alias("apply-status")]
     Task<StatusResult> ApplyStatusAsync(StatusReport report);

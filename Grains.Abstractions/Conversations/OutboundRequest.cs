@@ -21,6 +21,9 @@ public enum OutboundPurpose
 
     /// <summary>The answer to a HELP keyword.</summary>
     HelpReply = 3,
+
+    /// <summary>A step of a playbook (subject to consent and quiet hours like any business message).</summary>
+    Automation = 4,
 }
 
 /// <summary>A request to send one message to the conversation's lead.</summary>
@@ -65,6 +68,9 @@ public enum RejectionCode
 
     /// <summary>The request itself is malformed (no body, body too long, ...).</summary>
     InvalidRequest = 5,
+
+    /// <summary>No such lead: it must be created before it is messaged.</summary>
+    UnknownLead = 6,
 }
 
 /// <summary>The engine's answer to a send request.</summary>

@@ -24,6 +24,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("revoke-api-key")]
     Task<ApiKeyInfo?> RevokeApiKeyAsync(string keyId);
 
+    /// <summary>Creates or replaces a playbook (by its id).</summary>
+    [Alias("put-playbook")]
+    Task<TenantSnapshot> PutPlaybookAsync(Automation.Playbook playbook);
+
+    /// <summary>Removes a playbook; runs of it stop at their next step. False when there was none.</summary>
+    [Alias("delete-playbook")]
+    Task<bool> DeletePlaybookAsync(string playbookId);
+
     /// <summary>The live key with this id and secret hash, or null.</summary>
     [Alias("authenticate"), ReadOnly]
     Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256);

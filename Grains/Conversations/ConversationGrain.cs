@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Delivery;
@@ -33,6 +34,7 @@ internal sealed partial class ConversationGrain(
     private (TenantSnapshot Tenant, DateTimeOffset FetchedAt)? _tenantCache;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
+    private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -64,6 +66,8 @@ internal sealed partial class ConversationGrain(
             {
                 _lastInboundAt = message.ReceivedAt;
             }
+
+            await Automation.InboundReceivedAsync(_channel, message.Body, message.ReceivedAt);
         }
 
         var tenant = await GetTenantSettingsAsync();
@@ -84,9 +88,22 @@ internal sealed partial class ConversationGrain(
 
     public async Task<SendResult> SendAsync(OutboundRequest request)
     {
+        var result = await SendCoreAsync(request, knownLead: null);
+        if (request.Purpose == OutboundPurpose.Standard && result.Disposition != SendDisposition.Rejected)
+        {
+            await Automation.OutboundSentAsync(_channel, time.GetUtcNow()); // may start no-reply follow-ups
+        }
+
+        return result;
+    }
+
+    public Task<SendResult> SendAutomatedAsync(OutboundRequest request, LeadSnapshot lead) => SendCoreAsync(request, lead);
+
+    private async Task<SendResult> SendCoreAsync(OutboundRequest request, LeadSnapshot? knownLead)
+    {
         if (request.IdempotencyKey is not { } key)
         {
-            return await DecideAsync(request, Guid.CreateVersion7(time.GetUtcNow()));
+            return await DecideAsync(request, Guid.CreateVersion7(time.GetUtcNow()), knownLead);
         }
 
         // The first answer to a key is the answer: a retry, even after a failure half-way, gets it again.
@@ -97,12 +114,12 @@ internal sealed partial class ConversationGrain(
                 : Rejected(stored.Result.MessageId, RejectionCode.InvalidRequest, "this idempotency key was already used for another conversation");
         }
 
-        var result = await DecideAsync(request, MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}"));
-        await messageLog.RecordSendAsync(new StoredSend(_tenantId, key, _phone, _channel, result));
-        return result;
+        var decided = await DecideAsync(request, MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}"), knownLead);
+        await messageLog.RecordSendAsync(new StoredSend(_tenantId, key, _phone, _channel, decided));
+        return decided;
     }
 
-    private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId)
+    private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId, LeadSnapshot? knownLead)
     {
         var tenant = await GetTenantSettingsAsync();
         var now = time.GetUtcNow();
@@ -112,7 +129,12 @@ internal sealed partial class ConversationGrain(
             return Rejected(messageId, invalid.Code, invalid.Reason);
         }
 
-        var lead = await Lead.GetAsync();
+        var lead = knownLead ?? await Lead.GetAsync();
+        if (!lead.Exists)
+        {
+            return Rejected(messageId, RejectionCode.UnknownLead, $"lead {_phone} of tenant '{_tenantId}' does not exist (create it with LeadService.UpsertLead)");
+        }
+
         var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), request.Purpose, _lastInboundAt is not null);
         if (!consent.Allowed)
         {

@@ -11,11 +11,12 @@ namespace Engine.Grains.Delivery;
 
 /// <summary>
 /// Drains one tenant's channel at the rate its sender allows. Messages are taken in the order they were
-/// queued, at most one per conversation per batch so each conversation stays in order; a batch is
-/// handed to the provider concurrently. The queue is the message log, reloaded on activation, and a
-/// reminder brings the grain back after a crash while anything waits.
+/// queued, never two of one conversation in flight, so each conversation stays in order; a batch is
+/// handed to the provider concurrently. Reentrant so that enqueuing never waits for a batch in flight;
+/// one drain loop runs at a time. The queue is the message log, reloaded on activation, and a reminder
+/// brings the grain back after a crash while anything waits.
 /// </summary>
-[GrainType("sender")]
+[GrainType("sender"), Reentrant]
 internal sealed partial class SenderGrain(
     IMessageLog messageLog,
     ProviderClients providers,
@@ -39,6 +40,7 @@ internal sealed partial class SenderGrain(
     private (DateOnly Day, int Sent)? _dailyCount;
     private IGrainTimer? _timer;
     private bool _reminderRegistered;
+    private bool _draining;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -55,7 +57,10 @@ internal sealed partial class SenderGrain(
     public async Task EnqueueAsync(QueuedMessage message)
     {
         Add(message);
-        await ScheduleAsync(TimeSpan.Zero);
+        if (!_draining)
+        {
+            await ScheduleAsync(TimeSpan.Zero);
+        }
     }
 
     public Task<int> GetBacklogAsync() => Task.FromResult(_queue.Count);
@@ -81,22 +86,42 @@ internal sealed partial class SenderGrain(
 
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
-        var tenant = await GetTenantAsync();
-        var now = time.GetUtcNow();
-        var rate = SendRates.PerSecond(tenant, _channel);
-        if (_bucket is null || Math.Abs(_bucket.RatePerSecond - rate) > 1e-9)
+        if (_draining)
         {
-            _bucket = new TokenBucket(rate, Math.Max(1, rate), now);
+            return;
         }
 
-        var (batch, wait) = await TakeBatchAsync(tenant, now);
-        if (batch.Count > 0)
+        _draining = true;
+        var wait = TimeSpan.Zero;
+        try
         {
-            await messageLog.MarkAttemptedAsync(batch.Select(m => m.MessageId).ToArray(), cancellationToken);
-            await Task.WhenAll(batch.Select(message => HandOffAsync(tenant, message, cancellationToken)));
+            while (_queue.Count > 0)
+            {
+                var tenant = await GetTenantAsync();
+                var now = time.GetUtcNow();
+                var rate = SendRates.PerSecond(tenant, _channel);
+                if (_bucket is null || Math.Abs(_bucket.RatePerSecond - rate) > 1e-9)
+                {
+                    _bucket = new TokenBucket(rate, Math.Max(1, rate), now);
+                }
+
+                (var batch, wait) = await TakeBatchAsync(tenant, now);
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+
+                await messageLog.MarkAttemptedAsync(batch.Select(m => m.MessageId).ToArray(), cancellationToken);
+                var accepted = await Task.WhenAll(batch.Select(message => HandOffAsync(tenant, message, cancellationToken)));
+                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), batch, cancellationToken);
+            }
+        }
+        finally
+        {
+            _draining = false;
         }
 
-        await ScheduleAsync(batch.Count > 0 ? TimeSpan.Zero : wait);
+        await ScheduleAsync(wait);
     }
 
     private async Task<(List<QueuedMessage> Batch, TimeSpan Wait)> TakeBatchAsync(TenantSettings tenant, DateTimeOffset now)
@@ -145,7 +170,8 @@ internal sealed partial class SenderGrain(
         return (batch, wait);
     }
 
-    private async Task HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
+    // Returns the accepted hand-off (recorded for the whole batch at once), or null when it failed or waits again.
+    private async Task<AcceptedHandOff?> HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
     {
         var client = providers.For(_channel);
         var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template);
@@ -157,13 +183,12 @@ internal sealed partial class SenderGrain(
             if (!client.CanConfirmSends)
             {
                 await FailAsync(message, provider, "unknown_outcome", cancellationToken);
-                return;
+                return null;
             }
 
             if (await client.FindSentAsync(tenant, request, attemptedAt, cancellationToken) is { } adopted)
             {
-                await AcceptedAsync(message, provider, adopted, cancellationToken);
-                return;
+                return new AcceptedHandOff(message.MessageId, provider, adopted);
             }
         }
 
@@ -171,36 +196,40 @@ internal sealed partial class SenderGrain(
         switch (outcome.Kind)
         {
             case HandOff.Accepted:
-                await AcceptedAsync(message, provider, outcome.ProviderMessageId!, cancellationToken);
-                break;
+                return new AcceptedHandOff(message.MessageId, provider, outcome.ProviderMessageId!);
             case HandOff.Permanent:
                 await FailAsync(message, provider, outcome.ErrorCode ?? "permanent", cancellationToken);
-                break;
+                return null;
             case HandOff.Unknown when client.CanConfirmSends:
                 Requeue(message with { AttemptedAt = time.GetUtcNow() }, TimeSpan.Zero);
-                break;
+                return null;
             case HandOff.Unknown:
                 await FailAsync(message, provider, "unknown_outcome", cancellationToken);
-                break;
+                return null;
             default:
                 LogTransient(logger, message.MessageId, outcome.ErrorCode ?? outcome.ErrorMessage ?? "transient");
                 Requeue(message, TransientBackoff);
-                break;
+                return null;
         }
     }
 
-    private async Task AcceptedAsync(QueuedMessage message, Provider provider, string providerMessageId, CancellationToken cancellationToken)
+    private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
     {
-        await messageLog.RecordAcceptedAsync(message.MessageId, provider, providerMessageId, cancellationToken);
-        _known.Remove(message.MessageId);
-        if (_channel == Channel.WhatsApp)
+        await messageLog.RecordAcceptedAsync(accepted, cancellationToken);
+        var now = time.GetUtcNow();
+        var acceptedIds = accepted.Select(a => a.MessageId).ToHashSet();
+        foreach (var message in batch.Where(m => acceptedIds.Contains(m.MessageId)))
         {
-            _notBefore[message.LeadPhone] = time.GetUtcNow() + SendRates.WhatsAppPairInterval;
+            _known.Remove(message.MessageId);
+            if (_channel == Channel.WhatsApp)
+            {
+                _notBefore[message.LeadPhone] = now + SendRates.WhatsAppPairInterval;
+            }
         }
 
         if (_dailyCount is { } count)
         {
-            _dailyCount = count with { Sent = count.Sent + 1 };
+            _dailyCount = count with { Sent = count.Sent + accepted.Length };
         }
     }
 

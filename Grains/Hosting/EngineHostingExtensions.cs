@@ -63,11 +63,13 @@ public static partial class EngineHostingExtensions
 
             builder.Services.AddSingleton<IMessageLog, InMemoryMessageLog>();
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
+            builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddHostedService<EmbeddedModeWarning>();
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
                 .AddMemoryGrainStorage(StorageName)
-                .UseInMemoryReminderService());
+                .UseInMemoryReminderService()
+                .AddStartupTask<OutboxWakeUp>());
             return builder;
         }
 
@@ -80,6 +82,7 @@ public static partial class EngineHostingExtensions
             silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedIPAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connections.Postgres));
             silo.AddEnginePostgresProviders(connections.Postgres!);
+            silo.AddStartupTask<OutboxWakeUp>();
         });
         return builder;
     }
@@ -93,11 +96,16 @@ public static partial class EngineHostingExtensions
     {
         services.AddSingleton<ProviderClients>();
         services.AddHttpClient<TwilioClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.Twilio.BaseUrl))
+            .ConfigurePrimaryHttpMessageHandler(PooledHandler)
             .AddResilienceHandler("twilio", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
         services.AddHttpClient<WhatsAppClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.WhatsApp.BaseUrl))
+            .ConfigurePrimaryHttpMessageHandler(PooledHandler)
             .AddResilienceHandler("whatsapp", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
         return services;
     }
+
+    // Bounded connections: a burst reuses warm keep-alive connections instead of opening thousands.
+    private static SocketsHttpHandler PooledHandler() => new() { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) };
 
     private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/");
 
@@ -109,7 +117,8 @@ public static partial class EngineHostingExtensions
     /// <summary>The message log and consent ledger on the registered <see cref="NpgsqlDataSource"/>.</summary>
     public static IServiceCollection AddEnginePostgresStores(this IServiceCollection services) => services
         .AddSingleton<IMessageLog, PostgresMessageLog>()
-        .AddSingleton<IConsentLedger, PostgresConsentLedger>();
+        .AddSingleton<IConsentLedger, PostgresConsentLedger>()
+        .AddSingleton<IAutomationLog, PostgresAutomationLog>();
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

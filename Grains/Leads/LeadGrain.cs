@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Hosting;
@@ -16,12 +17,16 @@ internal sealed class LeadGrain(
     private const int RememberedChangeIds = 64;
     private static readonly Channel[] AllChannels = Enum.GetValues<Channel>();
 
+    private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(this.GetPrimaryKeyString());
+
     private string _tenantId = "";
     private string _phone = "";
+    private IReadOnlyList<string> _numberTimeZones = [];
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone) = GrainKeys.ParseLead(this.GetPrimaryKeyString());
+        _numberTimeZones = PhoneNumberNormalizer.TimeZonesOf(_phone);
         return Task.CompletedTask;
     }
 
@@ -34,10 +39,20 @@ internal sealed class LeadGrain(
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
+        var stageChanged = !created && Stage(profile) != Stage(state.State.Profile);
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
         await state.WriteStateAsync();
+        if (created)
+        {
+            await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
+        }
+        else if (stageChanged)
+        {
+            await Automation.StageChangedAsync(Stage(profile));
+        }
+
         return new LeadUpsert(created, Snapshot());
     }
 
@@ -61,6 +76,7 @@ internal sealed class LeadGrain(
 
         // Ledger first: if the state write below fails, the retry finds the entries already stored.
         await ledger.AppendAsync(entries);
+        var created = !state.State.Exists;
         foreach (var entry in entries)
         {
             state.State.Consent[entry.Channel] = new ConsentRecord(entry.Channel, change.Status, change.Source, change.Evidence, change.OccurredAt);
@@ -75,8 +91,20 @@ internal sealed class LeadGrain(
         }
 
         await state.WriteStateAsync();
+        if (change.Status == ConsentStatus.OptedOut)
+        {
+            await Automation.OptedOutAsync(change.Channel); // pending steps stop at once
+        }
+        else if (created)
+        {
+            await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
+        }
+
         return Snapshot();
     }
+
+    /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>
+    internal static string? Stage(LeadProfile profile) => profile.Attributes.GetValueOrDefault("stage");
 
     // A repeated opt-out adds nothing to the audit trail; fresh evidence of an opt-in (a new form) does.
     private static bool IsNews(ConsentRecord? current, ConsentChange change) =>
@@ -90,7 +118,7 @@ internal sealed class LeadGrain(
         state.State.Exists,
         state.State.Profile,
         state.State.Consent.Values.OrderBy(c => c.Channel).ToArray(),
-        state.State.Profile.TimeZone is { } zone ? [zone] : PhoneNumberNormalizer.TimeZonesOf(_phone),
+        state.State.Profile.TimeZone is { } zone ? [zone] : _numberTimeZones,
         state.State.CreatedAt);
 
     private static LeadProfile Apply(LeadProfile profile, LeadProfilePatch patch) => new(

@@ -7,13 +7,23 @@ namespace Engine.Grains.Policies;
 /// time zone the recipient may be in. When a number maps to several zones, only the overlap of their
 /// windows is allowed. Works on instants, so daylight-saving changes need no special case.
 /// </summary>
-public sealed class QuietHoursPolicy(QuietHoursSettings settings)
+public sealed class QuietHoursPolicy(QuietHoursSettings settings, IReadOnlyCollection<DayOfWeek>? allowedDays = null)
 {
-    private const int DaysToSearch = 3;
+    private const int DaysToSearch = 8; // enough to cross a weekend when only working days are allowed
 
-    /// <summary>True when <paramref name="instant"/> is inside the window in every zone.</summary>
+    /// <summary>True when <paramref name="instant"/> is inside the window (and on an allowed day) in every zone.</summary>
     public bool IsAllowed(DateTimeOffset instant, IReadOnlyList<TimeZoneInfo> zones) =>
-        !settings.Enabled || zones.All(zone => IsInsideWindow(TimeZoneInfo.ConvertTime(instant, zone).TimeOfDay));
+        !settings.Enabled || zones.All(zone => IsAllowedLocally(TimeZoneInfo.ConvertTime(instant, zone)));
+
+    private bool IsAllowedLocally(DateTimeOffset local) =>
+        IsInsideWindow(local.TimeOfDay)
+        && (allowedDays is null || allowedDays.Contains(DayOfWeekOfWindow(local)));
+
+    // A window spanning midnight belongs to the day it opened on.
+    private DayOfWeek DayOfWeekOfWindow(DateTimeOffset local) =>
+        settings.AllowedFrom > settings.AllowedUntil && local.TimeOfDay < settings.AllowedUntil
+            ? local.AddDays(-1).DayOfWeek
+            : local.DayOfWeek;
 
     /// <summary>
     /// The earliest instant at or after <paramref name="now"/> allowed in every zone. The overlap of

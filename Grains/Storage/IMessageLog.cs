@@ -27,11 +27,14 @@ public interface IMessageLog
     /// <summary>Queued outbound messages of a tenant's channel, oldest first.</summary>
     Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Every tenant channel that has queued outbound messages.</summary>
+    Task<IReadOnlyList<(string TenantId, Channel Channel)>> ListQueuedChannelsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Marks hand-offs as begun (outcome unknown until recorded), in one statement.</summary>
     Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Records that the provider accepted a queued message under its own id (status sending).</summary>
-    Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default);
+    /// <summary>Records that the provider accepted queued messages under its own ids (status sending), in one statement.</summary>
+    Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default);
 
     /// <summary>Records a hand-off that failed for good (status failed, with the provider's code).</summary>
     Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default);

@@ -64,6 +64,13 @@ public sealed class InMemoryMessageLog : IMessageLog
         return Task.FromResult(items);
     }
 
+    public Task<IReadOnlyList<(string TenantId, Channel Channel)>> ListQueuedChannelsAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<(string, Channel)>>(_byId.Values
+            .Where(m => m.Direction == Direction.Outbound && m.Status == DeliveryStatus.Queued)
+            .Select(m => (m.TenantId, m.Channel))
+            .Distinct()
+            .ToArray());
+
     public Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
     {
         foreach (var id in messageIds)
@@ -74,7 +81,17 @@ public sealed class InMemoryMessageLog : IMessageLog
         return Task.CompletedTask;
     }
 
-    public Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default)
+    public Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
+    {
+        foreach (var (messageId, provider, providerMessageId) in accepted)
+        {
+            Accept(messageId, provider, providerMessageId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Accept(Guid messageId, Provider provider, string providerMessageId)
     {
         lock (_gate)
         {
@@ -88,8 +105,6 @@ public sealed class InMemoryMessageLog : IMessageLog
             };
             _byProviderId[(current.TenantId, provider, providerMessageId)] = messageId;
         }
-
-        return Task.CompletedTask;
     }
 
     public Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)

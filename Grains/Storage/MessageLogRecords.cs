@@ -14,3 +14,6 @@ public sealed record ConversationActivity(string LeadPhone, Channel Channel, Dat
 
 /// <summary>The first answer given to a send request with an idempotency key.</summary>
 public sealed record StoredSend(string TenantId, string IdempotencyKey, string LeadPhone, Channel Channel, SendResult Result);
+
+/// <summary>A message a provider accepted, and the id it gave it.</summary>
+public readonly record struct AcceptedHandOff(Guid MessageId, Abstractions.Messages.Provider Provider, string ProviderMessageId);

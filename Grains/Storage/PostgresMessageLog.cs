@@ -86,6 +86,20 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         return items;
     }
 
+    public async Task<IReadOnlyList<(string TenantId, Channel Channel)>> ListQueuedChannelsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT DISTINCT tenant_id, channel FROM message_log WHERE direction = 'outbound' AND status = 'queued'");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var channels = new List<(string, Channel)>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            channels.Add((reader.GetString(0), ChannelNames.Parse(reader.GetString(1))));
+        }
+
+        return channels;
+    }
+
     public async Task MarkAttemptedAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
@@ -94,19 +108,25 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task RecordAcceptedAsync(Guid messageId, Provider provider, string providerMessageId, CancellationToken cancellationToken = default)
+    public async Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
     {
+        if (accepted.Count == 0)
+        {
+            return;
+        }
+
         // A status callback can race ahead of this write; the rank check keeps whichever is further along.
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log
-            SET provider = $2, provider_message_id = $3, attempted_at = NULL, updated_at = now(),
-                status = CASE WHEN status_rank < $5 THEN $4 ELSE status END,
-                status_rank = GREATEST(status_rank, $5)
-            WHERE message_id = $1
+            UPDATE message_log AS m
+            SET provider = a.provider, provider_message_id = a.provider_message_id, attempted_at = NULL, updated_at = now(),
+                status = CASE WHEN m.status_rank < $5 THEN $4 ELSE m.status END,
+                status_rank = GREATEST(m.status_rank, $5)
+            FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a(message_id, provider, provider_message_id)
+            WHERE m.message_id = a.message_id
             """);
-        command.Parameters.Add(new() { Value = messageId });
-        command.Parameters.Add(new() { Value = provider.ToWireName() });
-        command.Parameters.Add(new() { Value = providerMessageId });
+        command.Parameters.Add(new() { Value = accepted.Select(a => a.MessageId).ToArray() });
+        command.Parameters.Add(new() { Value = accepted.Select(a => a.Provider.ToWireName()).ToArray() });
+        command.Parameters.Add(new() { Value = accepted.Select(a => a.ProviderMessageId).ToArray() });
         command.Parameters.Add(new() { Value = DeliveryStatus.Sending.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) });
         await command.ExecuteNonQueryAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Hosting;
 
@@ -81,6 +82,34 @@ internal sealed class TenantGrain(
         return Task.FromResult(matches ? key : null);
     }
 
+    public async Task<TenantSnapshot> PutPlaybookAsync(Playbook playbook)
+    {
+        RequireExists();
+        var index = state.State.Playbooks.FindIndex(p => p.PlaybookId == playbook.PlaybookId);
+        if (index >= 0)
+        {
+            state.State.Playbooks[index] = playbook;
+        }
+        else
+        {
+            state.State.Playbooks.Add(playbook);
+        }
+
+        await state.WriteStateAsync();
+        return Snapshot();
+    }
+
+    public async Task<bool> DeletePlaybookAsync(string playbookId)
+    {
+        if (state.State.Playbooks.RemoveAll(p => p.PlaybookId == playbookId) == 0)
+        {
+            return false;
+        }
+
+        await state.WriteStateAsync();
+        return true;
+    }
+
     private void RequireExists()
     {
         if (state.State.Settings is null)
@@ -90,5 +119,5 @@ internal sealed class TenantGrain(
     }
 
     private TenantSnapshot Snapshot() =>
-        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt, state.State.ApiKeys.ToArray());
+        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt, state.State.ApiKeys.ToArray(), state.State.Playbooks.ToArray());
 }

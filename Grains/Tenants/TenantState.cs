@@ -9,4 +9,5 @@ public sealed class TenantState
     [Id(0)] public TenantSettings? Settings { get; set; }
     [Id(1)] public DateTimeOffset? CreatedAt { get; set; }
     [Id(2)] public List<ApiKeyInfo> ApiKeys { get; set; } = [];
+    [Id(3)] public List<Engine.Grains.Abstractions.Automation.Playbook> Playbooks { get; set; } = [];
 }

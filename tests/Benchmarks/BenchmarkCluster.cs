@@ -40,10 +40,15 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         {
             ConnectionString = connectionString,
             PublicBaseUrl = $"http://127.0.0.1:{httpPort}",
-            Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}"),
+            // Several HTTP/2 connections, so the load is not capped by one connection's 100 concurrent streams.
+            Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+            }),
         };
         cluster._processes.Add(EngineProcess.Start("Silo", new Dictionary<string, string>(common)
         {
+            ["Engine__PublicBaseUrl"] = cluster.PublicBaseUrl,
             ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }));
@@ -69,7 +74,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         return cluster;
     }
 
-    public async Task<string> CreateTenantAsync(string authToken)
+    public async Task<string> CreateTenantAsync(string authToken, RateLimits? limits = null)
     {
         var tenantId = $"bench-{Guid.NewGuid():N}"[..16];
         await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
@@ -79,6 +84,7 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             {
                 DisplayName = "Benchmark Homes",
                 Sms = new SmsChannel { AccountSid = "AC" + new string('5', 32), AuthToken = authToken, FromNumber = "+14155550100" },
+                RateLimits = limits,
                 QuietHours = new QuietHours { Enabled = false, AllowedFrom = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(8)), AllowedUntil = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(21)) },
             },
         }, AdminAuth);

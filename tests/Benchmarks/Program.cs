@@ -7,7 +7,10 @@ switch (args.FirstOrDefault())
     case "webhooks":
         await WebhookIngestBenchmark.RunAsync();
         return 0;
+    case "sends":
+        await SendMessageBenchmark.RunAsync();
+        return 0;
     default:
-        Console.Error.WriteLine("usage: tests/bench.sh webhooks");
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends");
         return 64;
 }

@@ -161,7 +161,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
-        builder.Services.AddHttpClient(nameof(Engine.Gateway.Simulator.ProviderSimulator));
+        Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
         builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
         var host = new SimulatorHost { _app = builder.Build(), BaseUrl = $"http://127.0.0.1:{port}" };
         Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);

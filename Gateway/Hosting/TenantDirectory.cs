@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Engine.Grains.Abstractions.Tenants;
 
-namespace Engine.Gateway.Webhooks;
+namespace Engine.Gateway.Hosting;
 
 /// <summary>
 /// Tenant settings for webhook verification, cached for a few seconds so that a burst of webhooks costs
