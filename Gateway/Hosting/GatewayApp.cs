@@ -30,6 +30,7 @@ public static class GatewayApp
         app.MapGrpcService<TenantGrpcService>();
         app.MapGrpcService<LeadGrpcService>();
         app.MapGrpcService<ConversationGrpcService>();
+        app.MapGrpcService<AutomationGrpcService>();
         app.MapWebhookEndpoints();
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {
