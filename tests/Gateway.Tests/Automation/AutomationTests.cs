@@ -43,7 +43,7 @@ public sealed class AutomationTests(GatewayFixture fixture)
         reply.EnsureSuccessStatusCode();
         await Task.Delay(TimeSpan.FromSeconds(9));
 
-        Assert.Empty(fixture.Simulator.Simulator.Sent.Where(m => m.Body == $"second {tenant.Id}"));
+        Assert.DoesNotContain(fixture.Simulator.Simulator.Sent, m => m.Body == $"second {tenant.Id}");
         Assert.Empty((await Automations.GetLeadAutomationAsync(new GetLeadAutomationRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth)).Runs);
     }
 
@@ -61,7 +61,7 @@ public sealed class AutomationTests(GatewayFixture fixture)
 
         Assert.Empty((await Automations.GetLeadAutomationAsync(new GetLeadAutomationRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth)).Runs);
         await Task.Delay(TimeSpan.FromSeconds(7));
-        Assert.Empty(fixture.Simulator.Simulator.Sent.Where(m => m.Body == $"later {tenant.Id}"));
+        Assert.DoesNotContain(fixture.Simulator.Simulator.Sent, m => m.Body == $"later {tenant.Id}");
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class AutomationTests(GatewayFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
 
-        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(Grpc.Core.StatusCode.InvalidArgument, () => Automations.PutPlaybookAsync(new PutPlaybookRequest
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument, () => Automations.PutPlaybookAsync(new PutPlaybookRequest
         {
             TenantId = tenant.Id,
             Playbook = new Playbook { PlaybookId = "empty", Trigger = PlaybookTrigger.LeadCreated, Channel = Channel.Sms },
@@ -131,6 +131,6 @@ public sealed class AutomationTests(GatewayFixture fixture)
             TenantId = tenantId, Phone = phone, Channel = Channel.Sms, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form",
         }, fixture.AdminAuth);
 
-    private Task WaitForSentAsync(string body, int count, TimeSpan timeout) => Eventually.GetAsync(
+    private Task<int> WaitForSentAsync(string body, int count, TimeSpan timeout) => Eventually.GetAsync(
         () => Task.FromResult(fixture.Simulator.Simulator.Sent.Count(m => m.Body == body)), n => n >= count, timeout, $"'{body}' at the provider");
 }
