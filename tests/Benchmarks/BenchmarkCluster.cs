@@ -91,6 +91,14 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         return tenantId;
     }
 
+    /// <summary>Resident memory of the (first) silo process, from /proc.</summary>
+    public long SiloMemoryMegabytes()
+    {
+        var status = File.ReadAllLines($"/proc/{_processes[0].Id}/status");
+        var rss = status.First(line => line.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Grpc.Dispose();

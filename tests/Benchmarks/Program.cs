@@ -10,7 +10,10 @@ switch (args.FirstOrDefault())
     case "sends":
         await SendMessageBenchmark.RunAsync();
         return 0;
+    case "automation":
+        await AutomationBenchmark.RunAsync();
+        return 0;
     default:
-        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends");
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|automation");
         return 64;
 }

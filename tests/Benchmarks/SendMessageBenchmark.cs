@@ -2,10 +2,7 @@ using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Engine.Benchmarks;
 
@@ -22,7 +19,7 @@ internal static class SendMessageBenchmark
 
     public static async Task RunAsync()
     {
-        await using var simulatorHost = await StartSimulatorAsync();
+        await using var simulatorHost = await SimulatorHost.StartAsync();
         var simulator = simulatorHost.Services.GetRequiredService<ProviderSimulator>();
         var simulatorUrl = simulatorHost.Urls.First();
         await using var cluster = await BenchmarkCluster.StartAsync("bench_sends", new Dictionary<string, string>
@@ -78,7 +75,7 @@ internal static class SendMessageBenchmark
         });
     }
 
-    private static async Task ImportAsync(BenchmarkCluster cluster, string tenant, string[] phones)
+    internal static async Task ImportAsync(BenchmarkCluster cluster, string tenant, string[] phones)
     {
         using var import = new LeadService.LeadServiceClient(cluster.Grpc).ImportLeads(cluster.AdminAuth);
         foreach (var phone in phones)
@@ -89,20 +86,5 @@ internal static class SendMessageBenchmark
         await import.RequestStream.CompleteAsync();
         var summary = await import;
         Console.WriteLine($"imported {summary.Imported} leads");
-    }
-
-    private static async Task<WebApplication> StartSimulatorAsync()
-    {
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<ProviderSimulator>();
-        var app = builder.Build();
-        app.Urls.Add($"http://127.0.0.1:{port}");
-        ProviderSimulator.Map(app);
-        await app.StartAsync();
-        return app;
     }
 }
