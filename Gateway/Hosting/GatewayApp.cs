@@ -31,6 +31,7 @@ public static class GatewayApp
         app.MapGrpcService<LeadGrpcService>();
         app.MapGrpcService<ConversationGrpcService>();
         app.MapGrpcService<AutomationGrpcService>();
+        app.MapGrpcService<EventGrpcService>();
         app.MapWebhookEndpoints();
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {

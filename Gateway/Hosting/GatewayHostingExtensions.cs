@@ -4,7 +4,6 @@ using Engine.Grains.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using StackExchange.Redis;
 
 namespace Engine.Gateway.Hosting;
 
@@ -50,13 +49,7 @@ internal static partial class GatewayHostingExtensions
                 }));
         }
 
-        if (!string.IsNullOrWhiteSpace(connections.Redis))
-        {
-            var options = ConfigurationOptions.Parse(connections.Redis);
-            options.AbortOnConnectFail = false; // reconnect in the background; readiness reports the outage
-            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
-        }
-
+        builder.AddRedis();
         return builder;
     }
 

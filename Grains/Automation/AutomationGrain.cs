@@ -19,7 +19,6 @@ namespace Engine.Grains.Automation;
 [GrainType("automation"), Reentrant]
 internal sealed partial class AutomationGrain(
     [PersistentState("automation", EngineHostingExtensions.StorageName)] IPersistentState<AutomationState> state,
-    IMessageLog messageLog,
     IAutomationLog automationLog,
     TimeProvider time,
     ILogger<AutomationGrain> logger) : Grain, IAutomationGrain, IRemindable, IDisposable
@@ -150,8 +149,8 @@ internal sealed partial class AutomationGrain(
             return null; // the playbook was removed or shortened
         }
 
-        var lastInbound = run.ContinueAfterReply ? null : await messageLog.LastInboundAtAsync(_tenantId, _phone, run.Channel);
-        if (PlaybookScheduler.IsStopped(run, lastInbound, LeadGrain.Stage(lead.Profile)))
+        // Replies already ended their runs when they arrived (InboundReceivedAsync); the stage is checked here.
+        if (PlaybookScheduler.IsStopped(run, lastInboundAt: null, LeadGrain.Stage(lead.Profile)))
         {
             return null;
         }

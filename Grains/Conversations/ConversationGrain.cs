@@ -31,25 +31,43 @@ internal sealed partial class ConversationGrain(
     private string _phone = "";
     private Channel _channel;
     private DateTimeOffset? _lastInboundAt;
+    private bool _historyLoaded;
     private (TenantSnapshot Tenant, DateTimeOffset FetchedAt)? _tenantCache;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone, _channel) = GrainKeys.ParseConversation(this.GetPrimaryKeyString());
-        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize, cancellationToken);
-        _recent.AddRange(history.Reverse().Select(ToSummary));
-        _lastInboundAt = history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt;
+        return Task.CompletedTask;
+    }
+
+    // The recent window and last inbound time come from the log, read the first time they are needed:
+    // many activations only send (a follow-up to an opted-in lead) and never need them.
+    private async Task EnsureHistoryAsync()
+    {
+        if (_historyLoaded)
+        {
+            return;
+        }
+
+        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize);
+        _recent.InsertRange(0, history.Reverse().Where(m => !_recent.Any(r => r.MessageId == m.MessageId)).Select(ToSummary));
+        _lastInboundAt = Max(_lastInboundAt, history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt);
         if (_lastInboundAt is null && history.Count == RecentWindowSize)
         {
-            _lastInboundAt = await messageLog.LastInboundAtAsync(_tenantId, _phone, _channel, cancellationToken);
+            _lastInboundAt = await messageLog.LastInboundAtAsync(_tenantId, _phone, _channel);
         }
+
+        _historyLoaded = true;
     }
+
+    private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 
     public async Task<InboundResult> ReceiveAsync(InboundMessage message)
     {
+        await EnsureHistoryAsync();
         var messageId = MessageIds.ForProviderMessage(_tenantId, message.Provider, message.ProviderMessageId);
         await Lead.UpsertAsync(new LeadProfilePatch(Name: message.ContactName, NameOnlyIfMissing: true));
 
@@ -97,7 +115,10 @@ internal sealed partial class ConversationGrain(
         return result;
     }
 
-    public Task<SendResult> SendAutomatedAsync(OutboundRequest request, LeadSnapshot lead) => SendCoreAsync(request, lead);
+    // A playbook step's key is derived from its run and step, and so is the message id: a re-fired step
+    // lands on the same log row. The idempotency table is not needed, and would cost two round trips.
+    public Task<SendResult> SendAutomatedAsync(OutboundRequest request, LeadSnapshot lead) =>
+        DecideAsync(request, MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{request.IdempotencyKey}"), lead);
 
     private async Task<SendResult> SendCoreAsync(OutboundRequest request, LeadSnapshot? knownLead)
     {
@@ -133,6 +154,11 @@ internal sealed partial class ConversationGrain(
         if (!lead.Exists)
         {
             return Rejected(messageId, RejectionCode.UnknownLead, $"lead {_phone} of tenant '{_tenantId}' does not exist (create it with LeadService.UpsertLead)");
+        }
+
+        if (lead.ConsentOn(_channel) != ConsentStatus.OptedIn || _channel == Channel.WhatsApp)
+        {
+            await EnsureHistoryAsync(); // whether the lead wrote in, and when, decides these cases
         }
 
         var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), request.Purpose, _lastInboundAt is not null);
@@ -199,8 +225,12 @@ internal sealed partial class ConversationGrain(
         return new StatusResult(messageId is not null, LeadOptedOut: false);
     }
 
-    public Task<ConversationSnapshot> GetAsync() => Task.FromResult(new ConversationSnapshot(
-        _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray()));
+    public async Task<ConversationSnapshot> GetAsync()
+    {
+        await EnsureHistoryAsync();
+        return new ConversationSnapshot(
+            _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -209,6 +239,7 @@ internal sealed partial class ConversationGrain(
             return;
         }
 
+        await EnsureHistoryAsync();
         var now = time.GetUtcNow();
         var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
         foreach (var pending in due)

@@ -1,5 +1,7 @@
 using System.Net;
 using Engine.Grains.Delivery;
+using Engine.Grains.Events;
+using StackExchange.Redis;
 using Engine.Grains.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,6 +63,8 @@ public static partial class EngineHostingExtensions
                     "and reminders; set ConnectionStrings__Postgres, or run the Gateway alone for the embedded engine.");
             }
 
+            builder.Services.AddSingleton<IEventNotifier, GrainEventNotifier>();
+            builder.Services.AddSingleton<IEventLog, InMemoryEventLog>();
             builder.Services.AddSingleton<IMessageLog, InMemoryMessageLog>();
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
@@ -74,6 +78,7 @@ public static partial class EngineHostingExtensions
         }
 
         builder.AddPostgres(connections.Postgres!, applySchema: true);
+        builder.AddRedis();
         builder.Services.AddEnginePostgresStores();
         builder.UseOrleans(silo =>
         {
@@ -84,6 +89,23 @@ public static partial class EngineHostingExtensions
             silo.AddEnginePostgresProviders(connections.Postgres!);
             silo.AddStartupTask<OutboxWakeUp>();
         });
+        return builder;
+    }
+
+    /// <summary>
+    /// Redis, when ConnectionStrings:Redis is set: the event bus (and, in the gateway, webhook
+    /// de-duplication). The connection is made lazily and rebuilt in the background after outages.
+    /// </summary>
+    public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetConnectionStrings().Redis is { Length: > 0 } redis)
+        {
+            var options = ConfigurationOptions.Parse(redis);
+            options.AbortOnConnectFail = false; // reconnect in the background; readiness reports the outage
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+            builder.Services.AddSingleton<RedisEventBus>();
+        }
+
         return builder;
     }
 
@@ -114,8 +136,13 @@ public static partial class EngineHostingExtensions
         .AddAdoNetGrainStorage(StorageName, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
         .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
 
-    /// <summary>The message log and consent ledger on the registered <see cref="NpgsqlDataSource"/>.</summary>
+    /// <summary>
+    /// The message log, consent ledger, automation log and event log on the registered
+    /// <see cref="NpgsqlDataSource"/>; their writes emit events and poke the tenant's relay grain.
+    /// </summary>
     public static IServiceCollection AddEnginePostgresStores(this IServiceCollection services) => services
+        .AddSingleton<IEventNotifier, GrainEventNotifier>()
+        .AddSingleton<IEventLog, PostgresEventLog>()
         .AddSingleton<IMessageLog, PostgresMessageLog>()
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
         .AddSingleton<IAutomationLog, PostgresAutomationLog>();

@@ -1,6 +1,8 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Events;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Hosting;
 using Engine.Grains.Policies;
@@ -12,6 +14,7 @@ namespace Engine.Grains.Leads;
 internal sealed class LeadGrain(
     [PersistentState("lead", EngineHostingExtensions.StorageName)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
+    IEventLog events,
     TimeProvider time) : Grain, ILeadGrain
 {
     private const int RememberedChangeIds = 64;
@@ -44,6 +47,7 @@ internal sealed class LeadGrain(
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
         await state.WriteStateAsync();
+        await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
         {
             await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
@@ -97,10 +101,24 @@ internal sealed class LeadGrain(
         }
         else if (created)
         {
+            await events.AppendAsync(LeadEvent(EventTypes.LeadCreated));
             await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
         }
 
         return Snapshot();
+    }
+
+    // lead.created has one id per lead, so a retried creation emits it once; each update is its own event.
+    private EventDraft LeadEvent(string type)
+    {
+        var now = time.GetUtcNow();
+        var id = type == EventTypes.LeadCreated ? $"{type}/{_tenantId}/{_phone}" : $"{type}/{_tenantId}/{_phone}/{Guid.CreateVersion7(now)}";
+        var profile = state.State.Profile;
+        return new EventDraft(id, _tenantId, type, _phone, _phone, now, EventJson.Serialize(new
+        {
+            phone = _phone, name = profile.Name, email = profile.Email, timeZone = profile.TimeZone, tags = profile.Tags,
+            attributes = profile.Attributes, createdAt = state.State.CreatedAt,
+        }));
     }
 
     /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Events;
 using Npgsql;
 
 namespace Engine.Grains.Storage;
@@ -15,14 +17,24 @@ public interface IAutomationLog
 }
 
 /// <summary>Fired steps in PostgreSQL's automation_firings table.</summary>
-public sealed class PostgresAutomationLog(NpgsqlDataSource dataSource) : IAutomationLog
+public sealed class PostgresAutomationLog(NpgsqlDataSource dataSource, IEventNotifier notifier) : IAutomationLog
 {
     public async Task RecordAsync(AutomationFiring firing, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO automation_firings (tenant_id, lead_phone, run_id, step, playbook_id, due_at, fired_at, message_id, outcome)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            ON CONFLICT DO NOTHING
+            WITH inserted AS (
+                INSERT INTO automation_firings (tenant_id, lead_phone, run_id, step, playbook_id, due_at, fired_at, message_id, outcome)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                ON CONFLICT DO NOTHING
+                RETURNING *
+            )
+            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
+            SELECT 'automation.step_fired/' || tenant_id || '/' || lead_phone || '/' || run_id || '/' || step, tenant_id,
+                   'automation.step_fired', lead_phone, lead_phone, fired_at,
+                   jsonb_build_object('phone', lead_phone, 'playbookId', playbook_id, 'runId', run_id, 'step', step,
+                                      'dueAt', due_at, 'firedAt', fired_at, 'messageId', message_id, 'outcome', outcome)
+            FROM inserted
+            ON CONFLICT (event_id) DO NOTHING
             """);
         command.Parameters.Add(new() { Value = firing.TenantId });
         command.Parameters.Add(new() { Value = firing.LeadPhone });
@@ -33,20 +45,25 @@ public sealed class PostgresAutomationLog(NpgsqlDataSource dataSource) : IAutoma
         command.Parameters.Add(new() { Value = firing.FiredAt.ToUniversalTime() });
         command.Parameters.Add(new() { Value = (object?)firing.MessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         command.Parameters.Add(new() { Value = firing.Outcome });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
+        {
+            notifier.Notify(firing.TenantId);
+        }
     }
 }
 
 /// <summary>Fired steps of the embedded engine, in memory.</summary>
-public sealed class InMemoryAutomationLog : IAutomationLog
+public sealed class InMemoryAutomationLog(IEventLog events) : IAutomationLog
 {
     private readonly ConcurrentDictionary<(string, string, string, int), AutomationFiring> _firings = new();
 
-    public IReadOnlyCollection<AutomationFiring> Firings => _firings.Values.ToArray();
-
-    public Task RecordAsync(AutomationFiring firing, CancellationToken cancellationToken = default)
+    public async Task RecordAsync(AutomationFiring firing, CancellationToken cancellationToken = default)
     {
-        _firings.TryAdd((firing.TenantId, firing.LeadPhone, firing.RunId, firing.Step), firing);
-        return Task.CompletedTask;
+        if (_firings.TryAdd((firing.TenantId, firing.LeadPhone, firing.RunId, firing.Step), firing))
+        {
+            await events.AppendAsync(new EventDraft(
+                $"{EventTypes.AutomationStepFired}/{firing.TenantId}/{firing.LeadPhone}/{firing.RunId}/{firing.Step}", firing.TenantId,
+                EventTypes.AutomationStepFired, firing.LeadPhone, firing.LeadPhone, firing.FiredAt, EventJson.Serialize(firing)), cancellationToken);
+        }
     }
 }

@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Events;
 using Engine.Grains.Policies;
 
 namespace Engine.Grains.Storage;
 
 /// <summary>The message log of the embedded, single-process engine. Nothing survives a restart.</summary>
-public sealed class InMemoryMessageLog : IMessageLog
+public sealed class InMemoryMessageLog(IEventLog events) : IMessageLog
 {
     private readonly ConcurrentDictionary<Guid, MessageRecord> _byId = new();
     private readonly ConcurrentDictionary<(string, Provider, string), Guid> _byProviderId = new();
@@ -15,14 +16,14 @@ public sealed class InMemoryMessageLog : IMessageLog
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _attempted = new();
     private readonly Lock _gate = new();
 
-    public Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
+    public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
             if (_byId.ContainsKey(record.MessageId) ||
                 (record.ProviderMessageId is { } providerId && _byProviderId.ContainsKey((record.TenantId, record.Provider, providerId))))
             {
-                return Task.FromResult(false);
+                return false;
             }
 
             _byId[record.MessageId] = record;
@@ -30,27 +31,40 @@ public sealed class InMemoryMessageLog : IMessageLog
             {
                 _byProviderId[(record.TenantId, record.Provider, id)] = record.MessageId;
             }
+        }
 
-            return Task.FromResult(true);
+        await EmitAsync(record, cancellationToken);
+        return true;
+    }
+
+    private async Task EmitAsync(MessageRecord record, CancellationToken cancellationToken)
+    {
+        if (EventJson.OfMessage(record) is { } draft)
+        {
+            await events.AppendAsync(draft, cancellationToken);
         }
     }
 
-    public Task<Guid?> AdvanceStatusAsync(
+    public async Task<Guid?> AdvanceStatusAsync(
         string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
         CancellationToken cancellationToken = default)
     {
+        MessageRecord moved;
         lock (_gate)
         {
             if (!_byProviderId.TryGetValue((tenantId, provider, providerMessageId), out var messageId) ||
                 !DeliveryStatusPolicy.CanAdvance(_byId[messageId].Status, status))
             {
-                return Task.FromResult<Guid?>(null);
+                return null;
             }
 
             var current = _byId[messageId];
-            _byId[messageId] = current with { Status = status, ErrorCode = errorCode ?? current.ErrorCode };
-            return Task.FromResult<Guid?>(messageId);
+            moved = current with { Status = status, ErrorCode = errorCode ?? current.ErrorCode };
+            _byId[messageId] = moved;
         }
+
+        await EmitAsync(moved, cancellationToken);
+        return moved.MessageId;
     }
 
     public Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
@@ -107,37 +121,46 @@ public sealed class InMemoryMessageLog : IMessageLog
         }
     }
 
-    public Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)
+    public async Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)
     {
+        MessageRecord? failed = null;
         lock (_gate)
         {
             _attempted.TryRemove(messageId, out _);
             var current = _byId[messageId];
             if (DeliveryStatusPolicy.CanAdvance(current.Status, DeliveryStatus.Failed))
             {
-                _byId[messageId] = current with { Provider = provider, Status = DeliveryStatus.Failed, ErrorCode = errorCode };
+                failed = current with { Provider = provider, Status = DeliveryStatus.Failed, ErrorCode = errorCode };
+                _byId[messageId] = failed;
             }
         }
 
-        return Task.CompletedTask;
+        if (failed is not null)
+        {
+            await EmitAsync(failed, cancellationToken);
+        }
     }
 
     public Task<int> CountSentSinceAsync(string tenantId, Channel channel, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         Task.FromResult(_byId.Values.Count(m => m.TenantId == tenantId && m.Channel == channel && m.Direction == Direction.Outbound
             && DeliveryStatusPolicy.RankOf(m.Status) >= DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) && m.OccurredAt >= since));
 
-    public Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
+    public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
     {
+        MessageRecord moved;
         lock (_gate)
         {
             if (!_byId.TryGetValue(messageId, out var current) || !DeliveryStatusPolicy.CanAdvance(current.Status, status))
             {
-                return Task.FromResult(false);
+                return false;
             }
 
-            _byId[messageId] = current with { Status = status };
-            return Task.FromResult(true);
+            moved = current with { Status = status };
+            _byId[messageId] = moved;
         }
+
+        await EmitAsync(moved, cancellationToken);
+        return true;
     }
 
     public Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default) =>

@@ -1,22 +1,33 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Events;
 using Npgsql;
 
 namespace Engine.Grains.Storage;
 
 /// <summary>The consent ledger in PostgreSQL's consent_ledger table.</summary>
-public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource) : IConsentLedger
+public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource, IEventNotifier notifier) : IConsentLedger
 {
     public async Task AppendAsync(IReadOnlyList<ConsentLedgerEntry> entries, CancellationToken cancellationToken = default)
     {
         await using var batch = dataSource.CreateBatch();
         foreach (var entry in entries)
         {
+            // The ledger row and its consent.changed event in one statement.
             var command = new NpgsqlBatchCommand("""
-                INSERT INTO consent_ledger
-                    (entry_id, tenant_id, lead_phone, channel, previous_status, status, source, evidence, occurred_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                ON CONFLICT (entry_id) DO NOTHING
+                WITH inserted AS (
+                    INSERT INTO consent_ledger
+                        (entry_id, tenant_id, lead_phone, channel, previous_status, status, source, evidence, occurred_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    ON CONFLICT (entry_id) DO NOTHING
+                    RETURNING *
+                )
+                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
+                SELECT 'consent.changed/' || entry_id, tenant_id, 'consent.changed', lead_phone, lead_phone, occurred_at,
+                       jsonb_build_object('phone', lead_phone, 'channel', channel, 'previousStatus', previous_status,
+                                          'status', status, 'source', source, 'evidence', evidence)
+                FROM inserted
+                ON CONFLICT (event_id) DO NOTHING
                 """);
             command.Parameters.Add(new() { Value = entry.EntryId });
             command.Parameters.Add(new() { Value = entry.TenantId });
@@ -30,9 +41,9 @@ public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource) : IConsen
             batch.BatchCommands.Add(command);
         }
 
-        if (batch.BatchCommands.Count > 0)
+        if (batch.BatchCommands.Count > 0 && await batch.ExecuteNonQueryAsync(cancellationToken) > 0)
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            notifier.Notify(entries[0].TenantId);
         }
     }
 

@@ -2,6 +2,8 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Events;
 using Engine.Grains.Policies;
 using System.Text.Json;
 using Npgsql;
@@ -9,16 +11,26 @@ using Npgsql;
 namespace Engine.Grains.Storage;
 
 /// <summary>The message log in PostgreSQL's message_log table.</summary>
-public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLog
+public sealed class PostgresMessageLog(NpgsqlDataSource dataSource, IEventNotifier notifier) : IMessageLog
 {
     public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
     {
+        // The message and its event in one statement: neither is ever stored without the other.
+        var evt = EventJson.OfMessage(record);
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO message_log
-                (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                 message_type, body, status, status_rank, error_code, occurred_at, template)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            ON CONFLICT DO NOTHING
+            WITH inserted AS (
+                INSERT INTO message_log
+                    (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
+                     message_type, body, status, status_rank, error_code, occurred_at, template)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                ON CONFLICT DO NOTHING
+                RETURNING 1
+            ), evt AS (
+                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
+                SELECT $15, $2, $16, $17, $3, $13, $18::jsonb FROM inserted WHERE $15::text IS NOT NULL
+                ON CONFLICT (event_id) DO NOTHING
+            )
+            SELECT count(*) FROM inserted
             """);
         command.Parameters.Add(new() { Value = record.MessageId });
         command.Parameters.Add(new() { Value = record.TenantId });
@@ -34,8 +46,31 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         command.Parameters.Add(new() { Value = (object?)record.ErrorCode ?? DBNull.Value });
         command.Parameters.Add(new() { Value = record.OccurredAt.ToUniversalTime() });
         command.Parameters.Add(new() { Value = record.Template is { } template ? JsonSerializer.Serialize(template) : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        command.Parameters.Add(new() { Value = (object?)evt?.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)evt?.Type ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)evt?.Subject ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)evt?.DataJson ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var inserted = (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+        if (inserted && evt is not null)
+        {
+            notifier.Notify(record.TenantId);
+        }
+
+        return inserted;
     }
+
+    // The event of a status change, built from the row the UPDATE returns ($T = type, may be null).
+    private const string StatusEventCte = """
+        , evt AS (
+            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
+            SELECT {T} || '/' || message_id::text, tenant_id, {T}, lead_phone || '/' || channel, lead_phone, now(),
+                   jsonb_build_object('messageId', message_id, 'phone', lead_phone, 'channel', channel, 'direction', direction,
+                                      'provider', provider, 'providerMessageId', provider_message_id, 'messageType', message_type,
+                                      'status', status, 'errorCode', error_code)
+            FROM updated WHERE {T}::text IS NOT NULL
+            ON CONFLICT (event_id) DO NOTHING
+        )
+        """;
 
     public async Task<Guid?> AdvanceStatusAsync(
         string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
@@ -43,10 +78,14 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
     {
         // The rank comparison happens in the UPDATE itself, so concurrent reports cannot regress a row.
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log
-            SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
-            WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
-            RETURNING message_id
+            WITH updated AS (
+                UPDATE message_log
+                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
+                WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
+                RETURNING *
+            )
+            """ + StatusEventCte.Replace("{T}", "$7", StringComparison.Ordinal) + """
+            SELECT message_id FROM updated
             """);
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = provider.ToWireName() });
@@ -54,7 +93,14 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
         command.Parameters.Add(new() { Value = status.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
         command.Parameters.Add(new() { Value = (object?)errorCode ?? DBNull.Value });
-        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+        command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(status) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var moved = await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+        if (moved is not null)
+        {
+            notifier.Notify(tenantId);
+        }
+
+        return moved;
     }
 
     public async Task<IReadOnlyList<QueuedMessage>> ReadOutboxAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
@@ -135,16 +181,25 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
     public async Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log
-            SET provider = $2, status = $3, status_rank = $4, error_code = $5, attempted_at = NULL, updated_at = now()
-            WHERE message_id = $1 AND status_rank < $4
+            WITH updated AS (
+                UPDATE message_log
+                SET provider = $2, status = $3, status_rank = $4, error_code = $5, attempted_at = NULL, updated_at = now()
+                WHERE message_id = $1 AND status_rank < $4
+                RETURNING *
+            )
+            """ + StatusEventCte.Replace("{T}", "$6", StringComparison.Ordinal) + """
+            SELECT tenant_id FROM updated
             """);
         command.Parameters.Add(new() { Value = messageId });
         command.Parameters.Add(new() { Value = provider.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatus.Failed.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Failed) });
         command.Parameters.Add(new() { Value = errorCode });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new() { Value = EventTypes.MessageFailed });
+        if (await command.ExecuteScalarAsync(cancellationToken) is string tenantId)
+        {
+            notifier.Notify(tenantId);
+        }
     }
 
     public async Task<int> CountSentSinceAsync(string tenantId, Channel channel, DateTimeOffset since, CancellationToken cancellationToken = default)
@@ -163,13 +218,25 @@ public sealed class PostgresMessageLog(NpgsqlDataSource dataSource) : IMessageLo
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log SET status = $2, status_rank = $3, updated_at = now()
-            WHERE message_id = $1 AND status_rank < $3
+            WITH updated AS (
+                UPDATE message_log SET status = $2, status_rank = $3, updated_at = now()
+                WHERE message_id = $1 AND status_rank < $3
+                RETURNING *
+            )
+            """ + StatusEventCte.Replace("{T}", "$4", StringComparison.Ordinal) + """
+            SELECT tenant_id FROM updated
             """);
         command.Parameters.Add(new() { Value = messageId });
         command.Parameters.Add(new() { Value = status.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(status) ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        if (await command.ExecuteScalarAsync(cancellationToken) is string tenantId)
+        {
+            notifier.Notify(tenantId);
+            return true;
+        }
+
+        return false;
     }
 
     public async Task<DateTimeOffset?> LastInboundAtAsync(string tenantId, string leadPhone, Channel channel, CancellationToken cancellationToken = default)

@@ -48,6 +48,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         _siloEnvironment = new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
+            ["ConnectionStrings__Redis"] = Redis.Configuration,
             ["Orleans__ClusterId"] = clusterId,
             ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),

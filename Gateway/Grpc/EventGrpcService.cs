@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json;
+using CloudNative.CloudEvents;
+using CloudNative.CloudEvents.SystemTextJson;
+using Engine.Gateway.Hosting;
+using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Events;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>
+/// engine.v1.EventService: a tenant's events from a cursor on. Reads the Redis stream while it still
+/// holds the next cursor, and PostgreSQL (the record) for anything older, so any cursor can resume.
+/// </summary>
+internal sealed class EventGrpcService(
+    IEventLog eventLog, CallerAuthentication authentication, TenantDirectory tenants, IServiceProvider services) : V1.EventService.EventServiceBase
+{
+    private const int PageSize = 500;
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
+    private static readonly CloudEventAttribute CursorAttribute = CloudEventAttribute.CreateExtension("cursor", CloudEventAttributeType.String);
+    private static readonly JsonEventFormatter Formatter = new();
+
+    private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
+
+    public override async Task Subscribe(V1.SubscribeRequest request, IServerStreamWriter<V1.Event> responseStream, ServerCallContext context)
+    {
+        RequestValidation.RequireTenantId(request.TenantId);
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.EventsRead);
+        if (request.AfterCursor < 0)
+        {
+            RpcErrors.InvalidArgument("after_cursor", "cannot be negative");
+        }
+
+        if (request.EventTypes.FirstOrDefault(t => !EventTypes.All.Contains(t)) is { } unknown)
+        {
+            RpcErrors.InvalidArgument("event_types", $"'{unknown}' is not an event type ({string.Join(", ", EventTypes.All.Order())})");
+        }
+
+        if (await tenants.FindAsync(request.TenantId) is null)
+        {
+            RpcErrors.NotFound($"tenant '{request.TenantId}'");
+        }
+
+        var wanted = request.EventTypes.ToHashSet(StringComparer.Ordinal);
+        var cursor = request.AfterCursor;
+        var cancellation = context.CancellationToken;
+        while (!cancellation.IsCancellationRequested)
+        {
+            var page = (_bus is null ? null : await _bus.ReadAfterAsync(request.TenantId, cursor, PageSize))
+                ?? await eventLog.ReadAsync(request.TenantId, cursor, PageSize, cancellation);
+            if (page.Count == 0)
+            {
+                await WaitAsync(request.TenantId, cancellation);
+                continue;
+            }
+
+            foreach (var evt in page)
+            {
+                if (wanted.Count == 0 || wanted.Contains(evt.Type))
+                {
+                    await responseStream.WriteAsync(ToProto(evt), cancellation);
+                }
+
+                cursor = evt.Cursor;
+            }
+        }
+    }
+
+    private async Task WaitAsync(string tenantId, CancellationToken cancellation)
+    {
+        try
+        {
+            await (_bus is null ? Task.Delay(IdleWait, cancellation) : _bus.WaitAsync(tenantId, IdleWait, cancellation));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal static V1.Event ToProto(EngineEvent evt)
+    {
+        var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0, [CursorAttribute])
+        {
+            Id = evt.EventId,
+            Source = new Uri($"urn:engine:tenant:{evt.TenantId}"),
+            Type = evt.Type,
+            Subject = evt.Subject,
+            Time = evt.OccurredAt,
+            DataContentType = "application/json",
+            Data = JsonDocument.Parse(evt.DataJson).RootElement,
+            [CursorAttribute] = evt.Cursor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var structured = Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
+        return new V1.Event
+        {
+            Cursor = evt.Cursor,
+            Id = evt.EventId,
+            Type = evt.Type,
+            Subject = evt.Subject,
+            Time = Timestamp.FromDateTimeOffset(evt.OccurredAt),
+            CloudEvent = Encoding.UTF8.GetString(structured.Span),
+        };
+    }
+}

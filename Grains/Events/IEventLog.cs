@@ -1,0 +1,37 @@
+using Engine.Grains.Abstractions.Events;
+
+namespace Engine.Grains.Events;
+
+/// <summary>An event to record, before the relay has given it a cursor.</summary>
+public sealed record EventDraft(string EventId, string TenantId, string Type, string Subject, string? LeadPhone, DateTimeOffset OccurredAt, string DataJson);
+
+/// <summary>
+/// The record of events (the outbox). Stores that change state write their events in the same
+/// statement; this interface appends the rest, hands out cursors and reads events back.
+/// </summary>
+public interface IEventLog
+{
+    /// <summary>Appends an event unless one with its id exists.</summary>
+    Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the tenant's next cursors to events without one, oldest commit first; returns them.</summary>
+    Task<IReadOnlyList<EngineEvent>> AssignCursorsAsync(string tenantId, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Published events of a tenant with cursors after <paramref name="afterCursor"/>, in cursor order.</summary>
+    Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Tenants with events still waiting for a cursor.</summary>
+    Task<IReadOnlyList<string>> TenantsWithUnpublishedAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>Tells a tenant's relay that events were written.</summary>
+public interface IEventNotifier
+{
+    void Notify(string tenantId);
+}
+
+/// <summary>Pokes the tenant's relay grain (one-way, so writers never wait on publishing).</summary>
+public sealed class GrainEventNotifier(IGrainFactory grains) : IEventNotifier
+{
+    public void Notify(string tenantId) => _ = grains.GetGrain<IEventRelayGrain>(tenantId).PokeAsync();
+}

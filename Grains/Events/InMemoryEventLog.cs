@@ -1,0 +1,79 @@
+using Engine.Grains.Abstractions.Events;
+
+namespace Engine.Grains.Events;
+
+/// <summary>Events of the embedded engine, in memory.</summary>
+public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
+{
+    private readonly List<(EventDraft Draft, long? Cursor)> _events = [];
+    private readonly HashSet<string> _ids = [];
+    private readonly Dictionary<string, long> _lastCursor = [];
+    private readonly Lock _gate = new();
+
+    public Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)
+    {
+        bool added;
+        lock (_gate)
+        {
+            added = _ids.Add(draft.EventId);
+            if (added)
+            {
+                _events.Add((draft, null));
+            }
+        }
+
+        if (added)
+        {
+            notifier.Notify(draft.TenantId);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<EngineEvent>> AssignCursorsAsync(string tenantId, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var assigned = new List<EngineEvent>();
+            var last = _lastCursor.GetValueOrDefault(tenantId);
+            for (var i = 0; i < _events.Count && assigned.Count < limit; i++)
+            {
+                var (draft, cursor) = _events[i];
+                if (draft.TenantId == tenantId && cursor is null)
+                {
+                    _events[i] = (draft, ++last);
+                    assigned.Add(ToEvent(draft, last));
+                }
+            }
+
+            _lastCursor[tenantId] = last;
+            return Task.FromResult<IReadOnlyList<EngineEvent>>(assigned);
+        }
+    }
+
+    public Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<EngineEvent> page = _events
+                .Where(e => e.Draft.TenantId == tenantId && e.Cursor > afterCursor)
+                .OrderBy(e => e.Cursor)
+                .Take(limit)
+                .Select(e => ToEvent(e.Draft, e.Cursor!.Value))
+                .ToArray();
+            return Task.FromResult(page);
+        }
+    }
+
+    public Task<IReadOnlyList<string>> TenantsWithUnpublishedAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<string> tenants = _events.Where(e => e.Cursor is null).Select(e => e.Draft.TenantId).Distinct().ToArray();
+            return Task.FromResult(tenants);
+        }
+    }
+
+    private static EngineEvent ToEvent(EventDraft draft, long cursor) =>
+        new(cursor, draft.EventId, draft.TenantId, draft.Type, draft.Subject, draft.OccurredAt, draft.DataJson);
+}

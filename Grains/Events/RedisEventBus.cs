@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text.Json;
+using Engine.Grains.Abstractions.Events;
+using StackExchange.Redis;
+
+namespace Engine.Grains.Events;
+
+/// <summary>
+/// Fan-out and replay buffer of a tenant's published events: a Redis stream per tenant whose entry
+/// ids are the events' cursors ("{cursor}-1"), so re-publishing an event is refused rather than
+/// duplicated, plus a pub/sub channel that wakes waiting subscribers. Capped to the newest events;
+/// older cursors are read back from PostgreSQL.
+/// </summary>
+public sealed class RedisEventBus(IConnectionMultiplexer redis)
+{
+    private const int BufferLength = 100_000;
+
+    public async Task PublishAsync(string tenantId, IReadOnlyList<EngineEvent> events)
+    {
+        var database = redis.GetDatabase();
+        foreach (var evt in events)
+        {
+            try
+            {
+                await database.StreamAddAsync(StreamKey(tenantId), "event", JsonSerializer.Serialize(evt),
+                    messageId: $"{evt.Cursor}-1", maxLength: BufferLength, useApproximateMaxLength: true);
+            }
+            catch (RedisServerException e) when (e.Message.Contains("equal or smaller", StringComparison.Ordinal))
+            {
+                // Already in the stream (a relay that restarted publishes its tail again).
+            }
+        }
+
+        if (events.Count > 0)
+        {
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(NotifyChannel(tenantId)), events[^1].Cursor);
+        }
+    }
+
+    /// <summary>The newest cursor in the stream, or 0 when it is empty.</summary>
+    public async Task<long> LastCursorAsync(string tenantId)
+    {
+        var last = await redis.GetDatabase().StreamRangeAsync(StreamKey(tenantId), "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 0 ? 0 : CursorOf(last[0].Id);
+    }
+
+    /// <summary>
+    /// Events after <paramref name="afterCursor"/>, or null when the buffer does not hold the next one
+    /// (the caller then reads PostgreSQL).
+    /// </summary>
+    public async Task<IReadOnlyList<EngineEvent>?> ReadAfterAsync(string tenantId, long afterCursor, int limit)
+    {
+        var entries = await redis.GetDatabase().StreamRangeAsync(StreamKey(tenantId), $"{afterCursor + 1}-0", "+", count: limit);
+        // Nothing here, or not the very next cursor (trimmed away, Redis restarted empty, a relay still
+        // catching up): the caller asks PostgreSQL, which has every published event.
+        if (entries.Length == 0 || CursorOf(entries[0].Id) != afterCursor + 1)
+        {
+            return null;
+        }
+
+        return entries.Select(e => JsonSerializer.Deserialize<EngineEvent>((string)e["event"]!)!).ToArray();
+    }
+
+    /// <summary>Completes when the tenant publishes next, or after <paramref name="timeout"/>.</summary>
+    public async Task WaitAsync(string tenantId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(NotifyChannel(tenantId)));
+        channel.OnMessage(_ => published.TrySetResult());
+        try
+        {
+            await published.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+        finally
+        {
+            await channel.UnsubscribeAsync();
+        }
+    }
+
+    private static RedisKey StreamKey(string tenantId) => $"engine:events:{tenantId}";
+
+    private static string NotifyChannel(string tenantId) => $"engine:events:{tenantId}:published";
+
+    private static long CursorOf(RedisValue id) => long.Parse(((string)id!).Split('-')[0], CultureInfo.InvariantCulture);
+}

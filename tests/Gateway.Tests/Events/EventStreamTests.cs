@@ -1,0 +1,143 @@
+using System.Text.Json;
+using Engine.Gateway.Grpc.V1;
+using Engine.Gateway.Tests.Grpc;
+using Engine.Gateway.Tests.Webhooks;
+using Grpc.Core;
+using StackExchange.Redis;
+
+namespace Engine.Gateway.Tests.Events;
+
+/// <summary>EventService.Subscribe over real gRPC: order, resumption, fan-out, isolation, backfill.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class EventStreamTests(GatewayFixture fixture)
+{
+    private EventService.EventServiceClient Events => new(fixture.Grpc);
+
+    [Fact]
+    public async Task Subscribe_FromTheStart_GetsEveryChangeInOrder_WithDenseCursors()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(3);
+
+        var events = await ReadAsync(tenant.Id, key, after: 0, count: 6);
+
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Cursor));
+        Assert.Equal(3, events.Count(e => e.Type == "message.received"));
+        Assert.Equal(3, events.Count(e => e.Type == "lead.created"));
+        var received = events.Where(e => e.Type == "message.received").Select(e => JsonDocument.Parse(e.CloudEvent).RootElement).ToArray();
+        Assert.Equal(["message 0", "message 1", "message 2"], received.Select(r => r.GetProperty("data").GetProperty("body").GetString()));
+    }
+
+    [Fact]
+    public async Task Event_IsAValidCloudEvent_WithItsCursor()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(1);
+
+        var evt = (await ReadAsync(tenant.Id, key, after: 0, count: 1, types: ["message.received"])).Single();
+
+        var cloudEvent = JsonDocument.Parse(evt.CloudEvent).RootElement;
+        Assert.Equal("1.0", cloudEvent.GetProperty("specversion").GetString());
+        Assert.Equal("message.received", cloudEvent.GetProperty("type").GetString());
+        Assert.Equal($"urn:engine:tenant:{tenant.Id}", cloudEvent.GetProperty("source").GetString());
+        Assert.Equal(evt.Cursor.ToString(System.Globalization.CultureInfo.InvariantCulture), cloudEvent.GetProperty("cursor").GetString());
+        Assert.Equal(evt.Id, cloudEvent.GetProperty("id").GetString());
+        Assert.Equal("+12125554000", cloudEvent.GetProperty("data").GetProperty("phone").GetString());
+    }
+
+    [Fact]
+    public async Task Resume_AfterDisconnect_GetsEveryLaterEventExactlyOnce()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(4);
+        var firstPart = await ReadAsync(tenant.Id, key, after: 0, count: 5);
+
+        await SendInboundAsync(tenant, 4, 6); // more happens while disconnected
+        var rest = await ReadAsync(tenant.Id, key, after: firstPart[^1].Cursor, count: 20 - 5);
+        var everything = await ReadAsync(tenant.Id, key, after: 0, count: 20);
+
+        Assert.Equal(everything.Select(e => e.Id), firstPart.Concat(rest).Select(e => e.Id));
+        Assert.Equal(everything.Select(e => e.Id).Distinct().Count(), everything.Count);
+    }
+
+    [Fact]
+    public async Task TwoSubscribers_GetTheSameEvents()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(2);
+
+        var both = await Task.WhenAll(ReadAsync(tenant.Id, key, 0, 4), ReadAsync(tenant.Id, key, 0, 4));
+
+        Assert.Equal(both[0].Select(e => (e.Cursor, e.Id)), both[1].Select(e => (e.Cursor, e.Id)));
+    }
+
+    [Fact]
+    public async Task LiveEvents_ArriveOnAnOpenStream()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(1);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var call = Events.Subscribe(new SubscribeRequest { TenantId = tenant.Id, AfterCursor = 2, EventTypes = { "message.received" } }, key, cancellationToken: cancel.Token);
+
+        await SendInboundAsync(tenant, 1, 1);
+        Assert.True(await call.ResponseStream.MoveNext(cancel.Token));
+
+        Assert.Equal("message.received", call.ResponseStream.Current.Type);
+        Assert.True(call.ResponseStream.Current.Cursor > 2);
+    }
+
+    [Fact]
+    public async Task OtherTenantsKey_OrAKeyWithoutTheRole_IsPermissionDenied()
+    {
+        var (tenant, _) = await TenantWithTrafficAsync(1);
+        var other = await fixture.CreateTenantAsync();
+        var (otherKey, _) = await fixture.CreateKeyAsync(other.Id, ApiKeyRole.EventsRead);
+        var (messagingOnly, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied, () => ReadAsync(tenant.Id, otherKey, 0, 1));
+        await GrpcAssert.FailsWithAsync(StatusCode.PermissionDenied, () => ReadAsync(tenant.Id, messagingOnly, 0, 1));
+        await GrpcAssert.FailsWithAsync(StatusCode.InvalidArgument, () => ReadAsync(tenant.Id, fixture.AdminAuth, 0, 1, types: ["message.teleported"]), "event_types:");
+    }
+
+    [Fact]
+    public async Task CursorOlderThanTheRedisBuffer_IsBackfilledFromPostgres()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(2);
+        await ReadAsync(tenant.Id, key, 0, 4); // published
+        using (var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.Configuration))
+        {
+            await redis.GetDatabase().KeyDeleteAsync($"engine:events:{tenant.Id}");
+        }
+
+        var events = await ReadAsync(tenant.Id, key, 0, 4);
+
+        Assert.Equal(Enumerable.Range(1, 4).Select(i => (long)i), events.Select(e => e.Cursor));
+    }
+
+    private async Task<(TestTenant Tenant, Metadata Key)> TenantWithTrafficAsync(int messages)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.EventsRead);
+        await SendInboundAsync(tenant, 0, messages);
+        return (tenant, key);
+    }
+
+    // Each message comes from a new number: lead.created, then message.received (two events).
+    private async Task SendInboundAsync(TestTenant tenant, int from, int count)
+    {
+        for (var i = from; i < from + count; i++)
+        {
+            var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}",
+                Signed.TwilioInbound($"SM{Guid.NewGuid():N}", $"+1212555{4000 + i}", $"message {i}")));
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    private async Task<List<Event>> ReadAsync(string tenantId, Metadata key, long after, int count, string[]? types = null)
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var call = Events.Subscribe(new SubscribeRequest { TenantId = tenantId, AfterCursor = after, EventTypes = { types ?? [] } }, key, cancellationToken: cancel.Token);
+        var events = new List<Event>();
+        while (events.Count < count && await call.ResponseStream.MoveNext(cancel.Token))
+        {
+            events.Add(call.ResponseStream.Current);
+        }
+
+        return events;
+    }
+}
