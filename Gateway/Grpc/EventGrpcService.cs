@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using CloudNative.CloudEvents;
-using CloudNative.CloudEvents.SystemTextJson;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
@@ -20,8 +16,6 @@ internal sealed class EventGrpcService(
 {
     private const int PageSize = 500;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
-    private static readonly CloudEventAttribute CursorAttribute = CloudEventAttribute.CreateExtension("cursor", CloudEventAttributeType.String);
-    private static readonly JsonEventFormatter Formatter = new();
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
 
@@ -80,28 +74,13 @@ internal sealed class EventGrpcService(
         }
     }
 
-    internal static V1.Event ToProto(EngineEvent evt)
+    internal static V1.Event ToProto(EngineEvent evt) => new()
     {
-        var cloudEvent = new CloudEvent(CloudEventsSpecVersion.V1_0, [CursorAttribute])
-        {
-            Id = evt.EventId,
-            Source = new Uri($"urn:engine:tenant:{evt.TenantId}"),
-            Type = evt.Type,
-            Subject = evt.Subject,
-            Time = evt.OccurredAt,
-            DataContentType = "application/json",
-            Data = JsonDocument.Parse(evt.DataJson).RootElement,
-            [CursorAttribute] = evt.Cursor.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        var structured = Formatter.EncodeStructuredModeMessage(cloudEvent, out _);
-        return new V1.Event
-        {
-            Cursor = evt.Cursor,
-            Id = evt.EventId,
-            Type = evt.Type,
-            Subject = evt.Subject,
-            Time = Timestamp.FromDateTimeOffset(evt.OccurredAt),
-            CloudEvent = Encoding.UTF8.GetString(structured.Span),
-        };
-    }
+        Cursor = evt.Cursor,
+        Id = evt.EventId,
+        Type = evt.Type,
+        Subject = evt.Subject,
+        Time = Timestamp.FromDateTimeOffset(evt.OccurredAt),
+        CloudEvent = CloudEventEnvelope.ToJson(evt),
+    };
 }

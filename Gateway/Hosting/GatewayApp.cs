@@ -32,6 +32,7 @@ public static class GatewayApp
         app.MapGrpcService<ConversationGrpcService>();
         app.MapGrpcService<AutomationGrpcService>();
         app.MapGrpcService<EventGrpcService>();
+        app.MapGrpcService<PartnerWebhookGrpcService>();
         app.MapWebhookEndpoints();
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {

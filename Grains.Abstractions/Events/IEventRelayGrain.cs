@@ -10,8 +10,4 @@ public interface IEventRelayGrain : IGrainWithStringKey
     /// <summary>New events were written; publish them soon (calls within a few milliseconds coalesce).</summary>
     [Alias("poke"), OneWay]
     Task PokeAsync();
-
-    /// <summary>The last cursor handed out.</summary>
-    [Alias("last-cursor"), ReadOnly]
-    Task<long> GetLastCursorAsync();
 }

@@ -32,6 +32,14 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("delete-playbook")]
     Task<bool> DeletePlaybookAsync(string playbookId);
 
+    /// <summary>Adds a partner webhook; delivery starts with the next event.</summary>
+    [Alias("add-webhook")]
+    Task<TenantSnapshot> AddWebhookSubscriptionAsync(Events.WebhookSubscription subscription);
+
+    /// <summary>Removes a partner webhook; false when there was none.</summary>
+    [Alias("remove-webhook")]
+    Task<bool> RemoveWebhookSubscriptionAsync(string subscriptionId);
+
     /// <summary>The live key with this id and secret hash, or null.</summary>
     [Alias("authenticate"), ReadOnly]
     Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256);

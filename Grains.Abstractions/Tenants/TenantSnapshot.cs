@@ -8,7 +8,8 @@ public sealed record class TenantSnapshot(
     [property: Id(2)] TenantSettings? Settings,
     [property: Id(3)] DateTimeOffset? CreatedAt,
     [property: Id(4)] IReadOnlyList<ApiKeyInfo> ApiKeys,
-    [property: Id(5)] IReadOnlyList<Automation.Playbook> Playbooks);
+    [property: Id(5)] IReadOnlyList<Automation.Playbook> Playbooks,
+    [property: Id(6)] IReadOnlyList<Events.WebhookSubscription> WebhookSubscriptions);
 
 /// <summary>The outcome of creating a tenant: false when it already existed (nothing changed).</summary>
 [GenerateSerializer, Immutable, Alias("engine.tenant-creation.v1")]

@@ -16,7 +16,6 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
-    private long _lastCursor;
     private bool _busCaughtUp;
     private IGrainTimer? _soon;
 
@@ -39,8 +38,6 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
         return Task.CompletedTask;
     }
 
-    public Task<long> GetLastCursorAsync() => Task.FromResult(_lastCursor);
-
     private async Task PublishAsync()
     {
         try
@@ -58,7 +55,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
                     return;
                 }
 
-                _lastCursor = batch[^1].Cursor;
+                await PokeSubscriptionsAsync();
                 if (_bus is not null)
                 {
                     _busCaughtUp = false; // until this batch is in the stream
@@ -70,6 +67,24 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
         catch (Exception e) when (e is StackExchange.Redis.RedisException or Npgsql.NpgsqlException)
         {
             LogPublishFailed(logger, TenantId, e.Message); // the next poke or sweep picks up from the record
+        }
+    }
+
+    private (IReadOnlyList<string> Ids, DateTimeOffset FetchedAt)? _subscriptions;
+
+    // Partner webhooks learn of new events at once rather than at their next sweep.
+    private async Task PokeSubscriptionsAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (_subscriptions is not { } cached || now - cached.FetchedAt > TimeSpan.FromSeconds(10))
+        {
+            var tenant = await GrainFactory.GetGrain<Abstractions.Tenants.ITenantGrain>(TenantId).GetAsync();
+            _subscriptions = (tenant.WebhookSubscriptions.Select(w => w.SubscriptionId).ToArray(), now);
+        }
+
+        foreach (var id in _subscriptions.Value.Ids)
+        {
+            await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{id}").PokeAsync();
         }
     }
 
@@ -86,7 +101,6 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
 
             await bus.PublishAsync(TenantId, missing);
             published = missing[^1].Cursor;
-            _lastCursor = Math.Max(_lastCursor, published);
         }
 
         _busCaughtUp = true;

@@ -20,6 +20,9 @@ public interface IEventLog
     /// <summary>Published events of a tenant with cursors after <paramref name="afterCursor"/>, in cursor order.</summary>
     Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>The last cursor handed out for the tenant (0 before its first event).</summary>
+    Task<long> LastCursorAsync(string tenantId, CancellationToken cancellationToken = default);
+
     /// <summary>Tenants with events still waiting for a cursor.</summary>
     Task<IReadOnlyList<string>> TenantsWithUnpublishedAsync(CancellationToken cancellationToken = default);
 }

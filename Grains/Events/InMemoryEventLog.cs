@@ -65,6 +65,14 @@ public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
         }
     }
 
+    public Task<long> LastCursorAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_lastCursor.GetValueOrDefault(tenantId));
+        }
+    }
+
     public Task<IReadOnlyList<string>> TenantsWithUnpublishedAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)

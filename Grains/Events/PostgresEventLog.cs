@@ -87,6 +87,13 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         return await ReadEventsAsync(command, tenantId, cancellationToken);
     }
 
+    public async Task<long> LastCursorAsync(string tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("SELECT last_cursor FROM event_cursors WHERE tenant_id = $1");
+        command.Parameters.Add(new() { Value = tenantId });
+        return await command.ExecuteScalarAsync(cancellationToken) as long? ?? 0;
+    }
+
     public async Task<IReadOnlyList<string>> TenantsWithUnpublishedAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("SELECT DISTINCT tenant_id FROM events WHERE cursor IS NULL");

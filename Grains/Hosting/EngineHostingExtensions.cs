@@ -68,6 +68,7 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<IMessageLog, InMemoryMessageLog>();
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
+            builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
             builder.Services.AddHostedService<EmbeddedModeWarning>();
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -117,6 +118,8 @@ public static partial class EngineHostingExtensions
     public static IServiceCollection AddProviderClients(this IServiceCollection services)
     {
         services.AddSingleton<ProviderClients>();
+        // Partners get ten seconds an attempt; a slow one only delays its own deliveries.
+        services.AddHttpClient(PartnerWebhookGrain.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
         services.AddHttpClient<TwilioClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.Twilio.BaseUrl))
             .ConfigurePrimaryHttpMessageHandler(PooledHandler)
             .AddResilienceHandler("twilio", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
@@ -145,7 +148,8 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IEventLog, PostgresEventLog>()
         .AddSingleton<IMessageLog, PostgresMessageLog>()
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
-        .AddSingleton<IAutomationLog, PostgresAutomationLog>();
+        .AddSingleton<IAutomationLog, PostgresAutomationLog>()
+        .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

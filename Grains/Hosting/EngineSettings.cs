@@ -59,6 +59,10 @@ public sealed class EngineSettings
     [Url]
     public string? PublicBaseUrl { get; set; }
 
+    /// <summary>How long a partner webhook retries one event before parking it as a dead letter.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan PartnerWebhookRetryWindow { get; set; } = TimeSpan.FromHours(25);
+
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;

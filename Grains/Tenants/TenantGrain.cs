@@ -1,5 +1,7 @@
 using Engine.Grains.Abstractions.Automation;
+using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Events;
 using Engine.Grains.Hosting;
 
 namespace Engine.Grains.Tenants;
@@ -7,6 +9,7 @@ namespace Engine.Grains.Tenants;
 [GrainType("tenant")]
 internal sealed class TenantGrain(
     [PersistentState("tenant", EngineHostingExtensions.StorageName)] IPersistentState<TenantState> state,
+    IEventLog events,
     TimeProvider time) : Grain, ITenantGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
@@ -110,6 +113,33 @@ internal sealed class TenantGrain(
         return true;
     }
 
+    public async Task<TenantSnapshot> AddWebhookSubscriptionAsync(WebhookSubscription subscription)
+    {
+        RequireExists();
+        if (state.State.WebhookSubscriptions.All(w => w.SubscriptionId != subscription.SubscriptionId))
+        {
+            state.State.WebhookSubscriptions.Add(subscription);
+            await state.WriteStateAsync();
+            // From the log, not the relay grain: the relay may be waiting on this grain right now.
+            var from = await events.LastCursorAsync(TenantId);
+            await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{subscription.SubscriptionId}").StartAsync(subscription, from);
+        }
+
+        return Snapshot();
+    }
+
+    public async Task<bool> RemoveWebhookSubscriptionAsync(string subscriptionId)
+    {
+        if (state.State.WebhookSubscriptions.RemoveAll(w => w.SubscriptionId == subscriptionId) == 0)
+        {
+            return false;
+        }
+
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{subscriptionId}").StopAsync();
+        return true;
+    }
+
     private void RequireExists()
     {
         if (state.State.Settings is null)
@@ -119,5 +149,6 @@ internal sealed class TenantGrain(
     }
 
     private TenantSnapshot Snapshot() =>
-        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt, state.State.ApiKeys.ToArray(), state.State.Playbooks.ToArray());
+        new(TenantId, state.State.Settings is not null, state.State.Settings, state.State.CreatedAt, state.State.ApiKeys.ToArray(), state.State.Playbooks.ToArray(),
+            state.State.WebhookSubscriptions.ToArray());
 }

@@ -10,4 +10,5 @@ public sealed class TenantState
     [Id(1)] public DateTimeOffset? CreatedAt { get; set; }
     [Id(2)] public List<ApiKeyInfo> ApiKeys { get; set; } = [];
     [Id(3)] public List<Engine.Grains.Abstractions.Automation.Playbook> Playbooks { get; set; } = [];
+    [Id(4)] public List<Engine.Grains.Abstractions.Events.WebhookSubscription> WebhookSubscriptions { get; set; } = [];
 }

@@ -13,7 +13,10 @@ switch (args.FirstOrDefault())
     case "automation":
         await AutomationBenchmark.RunAsync();
         return 0;
+    case "events":
+        await EventLatencyBenchmark.RunAsync();
+        return 0;
     default:
-        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|automation");
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|automation|events");
         return 64;
 }

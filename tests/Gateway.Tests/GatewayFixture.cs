@@ -57,6 +57,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Providers__WhatsApp__BaseUrl"] = Simulator.BaseUrl,
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
+            ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
         };
         await StartSiloAsync();
 

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Events;
+using Google.Protobuf.WellKnownTypes;
+using V1 = Engine.Gateway.Grpc.V1;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>engine.v1.PartnerWebhookService: subscriptions on the tenant grain, delivery on partner-webhook grains.</summary>
+internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TimeProvider time)
+    : V1.PartnerWebhookService.PartnerWebhookServiceBase
+{
+    public override async Task<V1.CreateSubscriptionResponse> CreateSubscription(V1.CreateSubscriptionRequest request, ServerCallContext context)
+    {
+        await AuthorizeAsync(context, request.TenantId);
+        if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        {
+            RpcErrors.InvalidArgument("url", $"'{request.Url}' is not an absolute http(s) URL");
+        }
+
+        if (request.EventTypes.FirstOrDefault(t => !EventTypes.All.Contains(t)) is { } unknown)
+        {
+            RpcErrors.InvalidArgument("event_types", $"'{unknown}' is not an event type");
+        }
+
+        var subscription = new WebhookSubscription(
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), request.Url, request.EventTypes.ToArray(),
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow());
+        await cluster.GetGrain<ITenantGrain>(request.TenantId).AddWebhookSubscriptionAsync(subscription);
+        return new V1.CreateSubscriptionResponse { Subscription = await ToProtoAsync(request.TenantId, subscription), Secret = subscription.Secret };
+    }
+
+    public override async Task<V1.ListSubscriptionsResponse> ListSubscriptions(V1.ListSubscriptionsRequest request, ServerCallContext context)
+    {
+        var tenant = await AuthorizeAsync(context, request.TenantId);
+        var response = new V1.ListSubscriptionsResponse();
+        foreach (var subscription in tenant.WebhookSubscriptions)
+        {
+            response.Subscriptions.Add(await ToProtoAsync(request.TenantId, subscription));
+        }
+
+        return response;
+    }
+
+    public override async Task<V1.DeleteSubscriptionResponse> DeleteSubscription(V1.DeleteSubscriptionRequest request, ServerCallContext context)
+    {
+        await AuthorizeAsync(context, request.TenantId);
+        return new V1.DeleteSubscriptionResponse { Deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).RemoveWebhookSubscriptionAsync(request.SubscriptionId) };
+    }
+
+    public override async Task<V1.ListDeadLettersResponse> ListDeadLetters(V1.ListDeadLettersRequest request, ServerCallContext context)
+    {
+        await AuthorizeAsync(context, request.TenantId);
+        if (request.Limit is < 0 or > 500)
+        {
+            RpcErrors.InvalidArgument("limit", "must be between 1 and 500");
+        }
+
+        var letters = await deadLetters.ListAsync(request.TenantId, request.Limit == 0 ? 100 : request.Limit, context.CancellationToken);
+        return new V1.ListDeadLettersResponse
+        {
+            DeadLetters =
+            {
+                letters.Select(l => new V1.DeadLetter
+                {
+                    SubscriptionId = l.SubscriptionId, Cursor = l.Cursor, EventId = l.EventId, EventType = l.EventType, Attempts = l.Attempts,
+                    LastError = l.LastError ?? "", FirstFailedAt = Timestamp.FromDateTimeOffset(l.FirstFailedAt), ParkedAt = Timestamp.FromDateTimeOffset(l.ParkedAt),
+                }),
+            },
+        };
+    }
+
+    private async Task<V1.Subscription> ToProtoAsync(string tenantId, WebhookSubscription subscription)
+    {
+        var status = await cluster.GetGrain<IPartnerWebhookGrain>($"{tenantId}/{subscription.SubscriptionId}").GetStatusAsync();
+        return new V1.Subscription
+        {
+            SubscriptionId = subscription.SubscriptionId,
+            Url = subscription.Url,
+            EventTypes = { subscription.EventTypes },
+            CreatedAt = Timestamp.FromDateTimeOffset(subscription.CreatedAt),
+            DeliveredUpTo = status.DeliveredUpTo,
+            FailedAttempts = status.FailedAttempts,
+            LastError = status.LastError ?? "",
+        };
+    }
+
+    private async Task<TenantSnapshot> AuthorizeAsync(ServerCallContext context, string tenantId)
+    {
+        RequestValidation.RequireTenantId(tenantId);
+        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Admin);
+        var tenant = await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync();
+        if (!tenant.Exists)
+        {
+            RpcErrors.NotFound($"tenant '{tenantId}'");
+        }
+
+        return tenant;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace Engine.Grains.Events;
+
+/// <summary>An event a partner webhook refused for the whole retry window.</summary>
+public sealed record DeadLetter(
+    string TenantId, string SubscriptionId, long Cursor, string EventId, string EventType,
+    int Attempts, string? LastError, DateTimeOffset FirstFailedAt, DateTimeOffset ParkedAt);
+
+/// <summary>The dead-letter list of partner webhooks; parking an event twice stores it once.</summary>
+public interface IDeadLetterStore
+{
+    Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Dead letters in PostgreSQL's webhook_dead_letters table.</summary>
+public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDeadLetterStore
+{
+    public async Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO webhook_dead_letters (tenant_id, subscription_id, cursor, event_id, event_type, attempts, last_error, first_failed_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT DO NOTHING
+            """);
+        command.Parameters.Add(new() { Value = letter.TenantId });
+        command.Parameters.Add(new() { Value = letter.SubscriptionId });
+        command.Parameters.Add(new() { Value = letter.Cursor });
+        command.Parameters.Add(new() { Value = letter.EventId });
+        command.Parameters.Add(new() { Value = letter.EventType });
+        command.Parameters.Add(new() { Value = letter.Attempts });
+        command.Parameters.Add(new() { Value = (object?)letter.LastError ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = letter.FirstFailedAt.ToUniversalTime() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT subscription_id, cursor, event_id, event_type, attempts, last_error, first_failed_at, parked_at
+            FROM webhook_dead_letters WHERE tenant_id = $1 ORDER BY parked_at DESC, cursor DESC LIMIT $2
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var letters = new List<DeadLetter>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            letters.Add(new DeadLetter(tenantId, reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return letters;
+    }
+}
+
+/// <summary>Dead letters of the embedded engine, in memory.</summary>
+public sealed class InMemoryDeadLetterStore : IDeadLetterStore
+{
+    private readonly ConcurrentDictionary<(string, string, long), DeadLetter> _letters = new();
+
+    public Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default)
+    {
+        _letters.TryAdd((letter.TenantId, letter.SubscriptionId, letter.Cursor), letter);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DeadLetter>>(_letters.Values.Where(l => l.TenantId == tenantId)
+            .OrderByDescending(l => l.ParkedAt).ThenByDescending(l => l.Cursor).Take(limit).ToArray());
+}

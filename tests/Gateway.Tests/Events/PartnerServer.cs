@@ -1,0 +1,46 @@
+using System.Collections.Concurrent;
+using Engine.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Engine.Gateway.Tests.Events;
+
+/// <summary>A partner's webhook receiver on loopback that can refuse the first N deliveries (or all).</summary>
+internal sealed class PartnerServer : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<(string Body, string Signature, int Status)> _received = new();
+    private WebApplication _app = null!;
+    private int _failuresLeft;
+
+    public string Url { get; private set; } = "";
+    public IReadOnlyList<(string Body, string Signature, int Status)> Received => _received.ToArray();
+
+    public static async Task<PartnerServer> StartAsync(int failFirst)
+    {
+        var server = new PartnerServer { _failuresLeft = failFirst };
+        var port = FreePorts.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        server._app = builder.Build();
+        server._app.MapPost("/hooks", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            var status = Interlocked.Decrement(ref server._failuresLeft) >= 0 ? 500 : 204;
+            server._received.Enqueue((body, request.Headers["Engine-Signature"].ToString(), status));
+            return Results.StatusCode(status);
+        });
+        await server._app.StartAsync();
+        server.Url = $"http://127.0.0.1:{port}/hooks";
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

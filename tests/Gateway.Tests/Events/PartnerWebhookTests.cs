@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Engine.Gateway.Grpc.V1;
+using Engine.Gateway.Tests.Webhooks;
+using Engine.Grains.Events;
+using Engine.TestSupport;
+
+namespace Engine.Gateway.Tests.Events;
+
+/// <summary>Partner webhooks against a real local HTTP receiver that fails on purpose.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class PartnerWebhookTests(GatewayFixture fixture)
+{
+    private PartnerWebhookService.PartnerWebhookServiceClient Webhooks => new(fixture.Grpc);
+
+    [Fact]
+    public async Task FailingPartner_IsRetried_UntilItAccepts_InOrder_WithVerifiableSignatures()
+    {
+        await using var partner = await PartnerServer.StartAsync(failFirst: 2);
+        var tenant = await fixture.CreateTenantAsync();
+        var created = await Webhooks.CreateSubscriptionAsync(new CreateSubscriptionRequest { TenantId = tenant.Id, Url = partner.Url }, fixture.AdminAuth);
+
+        await SendInboundAsync(tenant, "+12125556001", "Hello from a partner test");
+        var accepted = await Eventually.GetAsync(() => Task.FromResult(partner.Received.Where(r => r.Status == 204).ToArray()),
+            r => r.Length >= 2, TimeSpan.FromSeconds(30), "both events delivered");
+
+        Assert.True(partner.Received.Count(r => r.Status == 500) == 2);
+        var types = accepted.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).ToArray();
+        Assert.Equal(["lead.created", "message.received"], types);
+        var cursors = accepted.Select(r => long.Parse(JsonDocument.Parse(r.Body).RootElement.GetProperty("cursor").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(cursors.Order(), cursors);
+        Assert.All(accepted, r => Assert.True(PartnerWebhookSignature.Verify(created.Secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
+        Assert.False(PartnerWebhookSignature.Verify("wrong-secret", accepted[0].Signature, accepted[0].Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public async Task DeadPartner_EventsAreParked_AfterTheRetryWindow_AndListed()
+    {
+        await using var partner = await PartnerServer.StartAsync(failFirst: int.MaxValue);
+        var tenant = await fixture.CreateTenantAsync();
+        await Webhooks.CreateSubscriptionAsync(new CreateSubscriptionRequest { TenantId = tenant.Id, Url = partner.Url, EventTypes = { "message.received" } }, fixture.AdminAuth);
+
+        await SendInboundAsync(tenant, "+12125556002", "nobody is listening");
+        var letters = await Eventually.GetAsync(
+            async () => (await Webhooks.ListDeadLettersAsync(new ListDeadLettersRequest { TenantId = tenant.Id }, fixture.AdminAuth)).DeadLetters,
+            l => l.Count == 1, TimeSpan.FromSeconds(40), "the event to be parked");
+
+        Assert.Equal("message.received", letters[0].EventType);
+        Assert.True(letters[0].Attempts >= 2);
+        Assert.Contains("500", letters[0].LastError, StringComparison.Ordinal);
+        var subscription = (await Webhooks.ListSubscriptionsAsync(new ListSubscriptionsRequest { TenantId = tenant.Id }, fixture.AdminAuth)).Subscriptions.Single();
+        Assert.True(subscription.DeliveredUpTo >= letters[0].Cursor); // delivery moved on past it
+    }
+
+    [Fact]
+    public async Task Subscription_WithABadUrl_IsInvalidArgument()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument,
+            () => Webhooks.CreateSubscriptionAsync(new CreateSubscriptionRequest { TenantId = tenant.Id, Url = "ftp://example" }, fixture.AdminAuth).ResponseAsync, "url:");
+    }
+
+    private async Task SendInboundAsync(TestTenant tenant, string phone, string body)
+    {
+        var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}", Signed.TwilioInbound($"SM{Guid.NewGuid():N}", phone, body)));
+        response.EnsureSuccessStatusCode();
+    }
+}
