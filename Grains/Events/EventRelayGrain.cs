@@ -14,6 +14,15 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
+
+    // Scans for unpublished events start a little below the highest sequence already published: a
+    // write still in flight holds a slightly lower sequence and commits a moment later. Starting there
+    // keeps each scan short (published rows leave dead index entries until vacuum); a periodic full
+    // scan from zero catches any straggler beyond the margin.
+    private const long SequenceMargin = 10_000;
+    private long _maxSequence;
+    private DateTimeOffset _lastFullScan = DateTimeOffset.MinValue;
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
     private bool _busCaughtUp;
@@ -47,13 +56,22 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
                 await CatchUpBusAsync(_bus);
             }
 
+            var now = DateTimeOffset.UtcNow;
+            var fromSequence = now - _lastFullScan > FullScanInterval ? 0 : Math.Max(0, _maxSequence - SequenceMargin);
+            if (fromSequence == 0)
+            {
+                _lastFullScan = now;
+            }
+
             while (true)
             {
-                var batch = await events.AssignCursorsAsync(TenantId, BatchSize);
+                var (batch, maxSequence) = await events.AssignCursorsAsync(TenantId, fromSequence, BatchSize);
                 if (batch.Count == 0)
                 {
                     return;
                 }
+
+                _maxSequence = Math.Max(_maxSequence, maxSequence);
 
                 await PokeSubscriptionsAsync();
                 if (_bus is not null)

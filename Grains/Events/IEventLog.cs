@@ -14,8 +14,11 @@ public interface IEventLog
     /// <summary>Appends an event unless one with its id exists.</summary>
     Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives the tenant's next cursors to events without one, oldest commit first; returns them.</summary>
-    Task<IReadOnlyList<EngineEvent>> AssignCursorsAsync(string tenantId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Gives the tenant's next cursors to events without one whose sequence is above
+    /// <paramref name="fromSequence"/>, oldest commit first; returns them with the highest sequence seen.
+    /// </summary>
+    Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Published events of a tenant with cursors after <paramref name="afterCursor"/>, in cursor order.</summary>
     Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default);
@@ -33,8 +36,23 @@ public interface IEventNotifier
     void Notify(string tenantId);
 }
 
-/// <summary>Pokes the tenant's relay grain (one-way, so writers never wait on publishing).</summary>
-public sealed class GrainEventNotifier(IGrainFactory grains) : IEventNotifier
+/// <summary>
+/// Pokes the tenant's relay grain (one-way, so writers never wait on publishing), at most once per
+/// tenant every few milliseconds: a burst of writes needs one publish, not one poke each, and the
+/// relay's own sweep catches anything a skipped poke would have announced.
+/// </summary>
+public sealed class GrainEventNotifier(IGrainFactory grains, TimeProvider time) : IEventNotifier
 {
-    public void Notify(string tenantId) => _ = grains.GetGrain<IEventRelayGrain>(tenantId).PokeAsync();
+    private static readonly long MinimumGap = TimeSpan.FromMilliseconds(20).Ticks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _lastPoke = new(StringComparer.Ordinal);
+
+    public void Notify(string tenantId)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var last = _lastPoke.GetOrAdd(tenantId, 0);
+        if (now - last >= MinimumGap && _lastPoke.TryUpdate(tenantId, now, last))
+        {
+            _ = grains.GetGrain<IEventRelayGrain>(tenantId).PokeAsync();
+        }
+    }
 }

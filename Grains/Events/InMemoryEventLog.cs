@@ -30,7 +30,8 @@ public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<EngineEvent>> AssignCursorsAsync(string tenantId, int limit, CancellationToken cancellationToken = default)
+    // In memory there is no commit order to wait for; the sequence bound is not needed.
+    public Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
@@ -47,7 +48,7 @@ public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
             }
 
             _lastCursor[tenantId] = last;
-            return Task.FromResult<IReadOnlyList<EngineEvent>>(assigned);
+            return Task.FromResult<(IReadOnlyList<EngineEvent>, long)>((assigned, 0));
         }
     }
 

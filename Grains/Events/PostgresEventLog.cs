@@ -26,7 +26,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         }
     }
 
-    public async Task<IReadOnlyList<EngineEvent>> AssignCursorsAsync(string tenantId, int limit, CancellationToken cancellationToken = default)
+    public async Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default)
     {
         // One transaction per batch: the cursor row lock makes cursors dense and increasing per tenant,
         // and events become visible to readers only together with their cursors.
@@ -47,20 +47,33 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         }
 
         EngineEvent[] events;
+        var maxSequence = fromSequence;
         await using (var assign = new NpgsqlCommand("""
             WITH waiting AS (
                 SELECT event_seq, row_number() OVER (ORDER BY event_seq) AS n
-                FROM (SELECT event_seq FROM events WHERE tenant_id = $1 AND cursor IS NULL ORDER BY event_seq LIMIT $2) pending
+                FROM (SELECT event_seq FROM events
+                      WHERE tenant_id = $1 AND cursor IS NULL AND event_seq > $4
+                      ORDER BY event_seq LIMIT $2) pending
             )
             UPDATE events e SET cursor = $3 + w.n
             FROM waiting w WHERE e.event_seq = w.event_seq
-            RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text
+            RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text, e.event_seq
             """, connection, transaction))
         {
             assign.Parameters.Add(new() { Value = tenantId });
             assign.Parameters.Add(new() { Value = limit });
             assign.Parameters.Add(new() { Value = last });
-            events = (await ReadEventsAsync(assign, tenantId, cancellationToken)).OrderBy(e => e.Cursor).ToArray();
+            assign.Parameters.Add(new() { Value = fromSequence });
+            await using var reader = await assign.ExecuteReaderAsync(cancellationToken);
+            var assigned = new List<EngineEvent>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                assigned.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, reader.GetString(2), reader.GetString(3),
+                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+                maxSequence = Math.Max(maxSequence, reader.GetInt64(6));
+            }
+
+            events = assigned.OrderBy(e => e.Cursor).ToArray();
         }
 
         if (events.Length > 0)
@@ -72,7 +85,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return events;
+        return (events, maxSequence);
     }
 
     public async Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default)

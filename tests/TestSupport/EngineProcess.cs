@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Engine.TestSupport;
 
@@ -9,9 +8,12 @@ namespace Engine.TestSupport;
 /// </summary>
 public sealed class EngineProcess : IAsyncDisposable
 {
+    private const int KeptLines = 5_000; // a long-running process may log a lot: keep the tail only
+
     private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly Queue<string> _output = new();
     private readonly Lock _gate = new();
+    private StreamWriter? _logFile;
 
     private EngineProcess(Process process) => _process = process;
 
@@ -19,14 +21,14 @@ public sealed class EngineProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
+    /// <summary>The last lines the process wrote to stdout and stderr.</summary>
     public string Output
     {
         get
         {
             lock (_gate)
             {
-                return _output.ToString();
+                return string.Join(Environment.NewLine, _output);
             }
         }
     }
@@ -51,6 +53,12 @@ public sealed class EngineProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var engine = new EngineProcess(process);
+        if (Environment.GetEnvironmentVariable("ENGINE_PROCESS_LOG_DIR") is { Length: > 0 } logDirectory)
+        {
+            Directory.CreateDirectory(logDirectory);
+            engine._logFile = new StreamWriter(Path.Combine(logDirectory, $"{project}-{Guid.NewGuid():N}.log")) { AutoFlush = true };
+        }
+
         process.OutputDataReceived += (_, e) => engine.Append(e.Data);
         process.ErrorDataReceived += (_, e) => engine.Append(e.Data);
         process.Start();
@@ -88,6 +96,7 @@ public sealed class EngineProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        _logFile?.Dispose();
     }
 
     private void Append(string? line)
@@ -99,7 +108,13 @@ public sealed class EngineProcess : IAsyncDisposable
 
         lock (_gate)
         {
-            _output.AppendLine(line);
+            _output.Enqueue(line);
+            if (_output.Count > KeptLines)
+            {
+                _output.Dequeue();
+            }
+
+            _logFile?.WriteLine(line);
         }
     }
 }

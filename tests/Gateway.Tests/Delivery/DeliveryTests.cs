@@ -149,6 +149,6 @@ public sealed class DeliveryTests(GatewayFixture fixture)
     }
 
     private Task<string?[]> WaitForStatusAsync(string messageId, params string[] statuses) => Eventually.GetAsync(
-        async () => (await fixture.Database.RowsAsync("SELECT status, provider_message_id, error_code FROM message_log WHERE message_id = $1::uuid", messageId)).Single(),
+        async () => (await fixture.Database.TextRowsAsync("SELECT status, provider_message_id, error_code FROM message_log WHERE message_id = $1::uuid", messageId)).Single(),
         row => statuses.Contains(row[0]), TimeSpan.FromSeconds(30), $"message {messageId} to reach {string.Join("/", statuses)}");
 }

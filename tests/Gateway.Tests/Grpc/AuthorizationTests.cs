@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
 using Grpc.Core;
 
@@ -78,7 +79,7 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
         var created = await new TenantService.TenantServiceClient(fixture.Grpc).CreateApiKeyAsync(
             new CreateApiKeyRequest { TenantId = tenant.Id, Name = "crm", Roles = { ApiKeyRole.Messaging } }, fixture.AdminAuth);
 
-        var stored = await fixture.Database.RowsAsync(
+        var stored = await fixture.Database.TextRowsAsync(
             "SELECT convert_from(PayloadBinary, 'UTF8') FROM OrleansStorage WHERE GrainTypeString = 'tenant' AND GrainIdExtensionString = $1", tenant.Id);
         var fetched = await new TenantService.TenantServiceClient(fixture.Grpc).GetTenantAsync(new GetTenantRequest { TenantId = tenant.Id }, fixture.AdminAuth);
 

@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
 using Grpc.Core;
 
@@ -17,7 +18,7 @@ public sealed class ConversationServiceTests(GatewayFixture fixture)
         var sent = await Conversations.SendMessageAsync(new SendMessageRequest { TenantId = tenant, Phone = phone, Channel = Channel.Sms, Body = "Hi Ana, tour at 5?" }, key);
 
         Assert.Equal(SendStatus.Queued, sent.Status);
-        var row = Assert.Single(await fixture.Database.RowsAsync(
+        var row = Assert.Single(await fixture.Database.TextRowsAsync(
             "SELECT status, body, direction FROM message_log WHERE message_id = $1::uuid", sent.MessageId));
         Assert.Equal(("Hi Ana, tour at 5?", "outbound"), (row[1], row[2]));
         Assert.Contains(row[0], new[] { "queued", "sending", "sent", "delivered" }); // the sender may already be at it

@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
 using Grpc.Core;
 
@@ -61,7 +62,7 @@ public sealed class LeadServiceTests(GatewayFixture fixture)
 
         var sms = Assert.Single(lead.Consent);
         Assert.Equal((Channel.Sms, ConsentStatus.OptedIn, ConsentSource.Form), (sms.Channel, sms.Status, sms.Source));
-        Assert.Equal([["api/form-42/sms", "form", "landing page form 42, TCPA checkbox"]], await fixture.Database.RowsAsync(
+        Assert.Equal([["api/form-42/sms", "form", "landing page form 42, TCPA checkbox"]], await fixture.Database.TextRowsAsync(
             "SELECT entry_id, source, evidence FROM consent_ledger WHERE tenant_id = $1", tenant.Id));
     }
 

@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using System.Net;
 
 namespace Engine.Gateway.Tests.Webhooks;

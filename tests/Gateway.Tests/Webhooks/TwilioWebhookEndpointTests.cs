@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Engine.Gateway.Webhooks;
@@ -24,7 +25,7 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<Response/>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var rows = await fixture.Database.RowsAsync(
+        var rows = await fixture.Database.TextRowsAsync(
             "SELECT lead_phone, channel, direction, provider, body, status FROM message_log WHERE tenant_id = $1 AND provider_message_id = $2", tenant.Id, sid);
         Assert.Equal([["+12125550142", "sms", "inbound", "twilio", "Is the 2BR still available?", "received"]], rows);
     }
@@ -149,7 +150,7 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        Assert.Equal([["delivered"]], await fixture.Database.RowsAsync("SELECT status FROM message_log WHERE provider_message_id = $1", sid));
+        Assert.Equal([["delivered"]], await fixture.Database.TextRowsAsync("SELECT status FROM message_log WHERE provider_message_id = $1", sid));
     }
 
     [Fact]

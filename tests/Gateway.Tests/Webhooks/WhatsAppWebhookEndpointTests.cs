@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using System.Net;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
@@ -43,7 +44,7 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
         var response = await fixture.Http.SendAsync(Signed.Meta(tenant, json));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var rows = await fixture.Database.RowsAsync(
+        var rows = await fixture.Database.TextRowsAsync(
             "SELECT provider_message_id, lead_phone, channel, provider, message_type, body FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id);
         Assert.Equal(
         [

@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;

@@ -1,3 +1,4 @@
+using Engine.TestSupport;
 using Engine.Grains.Abstractions.Tenants;
 
 namespace Engine.Grains.Tests.Grains;
