@@ -92,7 +92,7 @@ internal sealed partial class SenderGrain(
         }
 
         _draining = true;
-        var wait = TimeSpan.Zero;
+        var wait = IdleTick;
         try
         {
             while (_queue.Count > 0)
@@ -118,10 +118,10 @@ internal sealed partial class SenderGrain(
         }
         finally
         {
+            // Always re-arm, even after a failure, so nothing waiting is left without a drain.
             _draining = false;
+            await ScheduleAsync(wait);
         }
-
-        await ScheduleAsync(wait);
     }
 
     private async Task<(List<QueuedMessage> Batch, TimeSpan Wait)> TakeBatchAsync(TenantSettings tenant, DateTimeOffset now)
@@ -171,7 +171,22 @@ internal sealed partial class SenderGrain(
     }
 
     // Returns the accepted hand-off (recorded for the whole batch at once), or null when it failed or waits again.
+    // An unexpected failure puts the message back in line rather than losing it from the queue.
     private async Task<AcceptedHandOff?> HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryHandOffAsync(tenant, message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogTransient(logger, message.MessageId, e.Message);
+            Requeue(message, TransientBackoff);
+            return null;
+        }
+    }
+
+    private async Task<AcceptedHandOff?> TryHandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
     {
         var client = providers.For(_channel);
         var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template);

@@ -109,6 +109,26 @@ public sealed class EventStreamTests(GatewayFixture fixture)
         Assert.Equal(Enumerable.Range(1, 4).Select(i => (long)i), events.Select(e => e.Cursor));
     }
 
+    [Fact]
+    public async Task SiloRestart_LosesNoEvent_AndCursorsStayDense()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(2);
+        var before = await ReadAsync(tenant.Id, key, 0, 4);
+
+        fixture.KillSilo();
+        await fixture.StartSiloAsync();
+        await Engine.TestSupport.Eventually.GetAsync(async () =>
+        {
+            await SendInboundAsync(tenant, 2, 1);
+            return true;
+        }, ok => ok, TimeSpan.FromSeconds(60), "the webhook to be accepted after the restart");
+        var after = await ReadAsync(tenant.Id, key, before[^1].Cursor, 2);
+        var all = await ReadAsync(tenant.Id, key, 0, 6);
+
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), all.Select(e => e.Cursor));
+        Assert.Equal(all.Select(e => e.Id), before.Concat(after).Select(e => e.Id));
+    }
+
     private async Task<(TestTenant Tenant, Metadata Key)> TenantWithTrafficAsync(int messages)
     {
         var tenant = await fixture.CreateTenantAsync();
