@@ -14,9 +14,11 @@ public sealed record SimulatedMessage(string Provider, string Id, string Account
 /// <summary>
 /// A fault to inject into the next <see cref="Times"/> matching requests: an HTTP status with a
 /// provider error code, and/or latency. With <see cref="AcceptDespiteLatency"/> the message is kept
-/// even though the answer is late (a timeout after the provider took it).
+/// even though the answer is late (a timeout after the provider took it). With <see cref="To"/> it only
+/// applies to sends to that number.
 /// </summary>
-public sealed record SimulatedFault(string Provider, int Status = 0, int? Code = null, string? Message = null, int LatencyMs = 0, int Times = 1, bool AcceptDespiteLatency = false);
+public sealed record SimulatedFault(
+    string Provider, int Status = 0, int? Code = null, string? Message = null, int LatencyMs = 0, int Times = 1, bool AcceptDespiteLatency = false, string? To = null);
 
 /// <summary>Where and how the simulator reports WhatsApp statuses for one business number.</summary>
 public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
@@ -31,7 +33,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     private readonly ConcurrentQueue<SimulatedMessage> _sent = new();
     private readonly ConcurrentDictionary<string, bool> _sentIds = new(StringComparer.Ordinal);
     private readonly List<SimulatedFault> _faults = [];
-    private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Provider, string To), int> _requests = new();
     private readonly Lock _gate = new();
 
     /// <summary>How long after accepting a message its "sent" and then "delivered" callbacks follow.</summary>
@@ -42,8 +44,8 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
 
     public IReadOnlyList<SimulatedMessage> Sent => _sent.ToArray();
 
-    /// <summary>Send requests received by a provider ("twilio" or "meta"), failed ones included.</summary>
-    public int RequestsTo(string provider) => _requests.GetValueOrDefault(provider);
+    /// <summary>Send requests a provider ("twilio" or "meta") received for a number, failed ones included.</summary>
+    public int RequestsTo(string provider, string to) => _requests.GetValueOrDefault((provider, to));
 
     public void Inject(SimulatedFault fault)
     {
@@ -89,8 +91,8 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         }
 
         var form = await request.ReadFormAsync();
-        _requests.AddOrUpdate("twilio", 1, (_, n) => n + 1);
-        var fault = NextFault("twilio");
+        _requests.AddOrUpdate(("twilio", form["To"].ToString()), 1, (_, n) => n + 1);
+        var fault = NextFault("twilio", form["To"].ToString());
         var sid = "SM" + Guid.NewGuid().ToString("N");
         var message = new SimulatedMessage("twilio", sid, accountSid, form["From"].ToString() is { Length: > 0 } from ? from : form["MessagingServiceSid"].ToString(),
             form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow);
@@ -138,8 +140,8 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             return MetaError(400, 100, "Invalid parameter");
         }
 
-        _requests.AddOrUpdate("meta", 1, (_, n) => n + 1);
-        var fault = NextFault("meta");
+        _requests.AddOrUpdate(("meta", "+" + to), 1, (_, n) => n + 1);
+        var fault = NextFault("meta", "+" + to);
         var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
         var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, "+" + to,
             payload?["text"]?["body"]?.GetValue<string>(), payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow);
@@ -157,11 +159,11 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         return Results.Json(new { messaging_product = "whatsapp", contacts = new[] { new { input = to, wa_id = to } }, messages = new[] { new { id = wamid } } });
     }
 
-    private SimulatedFault? NextFault(string provider)
+    private SimulatedFault? NextFault(string provider, string to)
     {
         lock (_gate)
         {
-            var index = _faults.FindIndex(f => f.Provider == provider || f.Provider == "any");
+            var index = _faults.FindIndex(f => (f.Provider == provider || f.Provider == "any") && (f.To is null || f.To == to));
             if (index < 0)
             {
                 return null;
