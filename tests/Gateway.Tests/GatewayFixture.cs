@@ -96,6 +96,13 @@ public sealed class GatewayFixture : IAsyncLifetime
             await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
             return (long)(await command.ExecuteScalarAsync())!;
         }, count => count == 1, TimeSpan.FromSeconds(120), "the silo to become Active");
+        if (Gateway is not null)
+        {
+            // The gateway's client finds the new silo through membership within seconds; wait for it,
+            // so the next test does not start during the reconnection.
+            await Eventually.GetAsync(async () => (await Cluster.GetGrain<Engine.Grains.Abstractions.Tenants.ITenantGrain>("probe").GetAsync()).TenantId,
+                id => id == "probe", TimeSpan.FromSeconds(60), "the gateway to reach the restarted silo");
+        }
     }
 
     /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
