@@ -157,7 +157,7 @@ internal sealed partial class AutomationGrain(
 
         var step = playbook.Steps[run.NextStep];
         DateTimeOffset? sendAt = step.BusinessHoursOnly
-            ? new QuietHoursPolicy(BusinessHours, WorkingDays).NextAllowedInstant(now, Zones(lead))
+            ? new QuietHoursPolicy(BusinessHours, WorkingDays).NextAllowedInstant(now, QuietHoursPolicy.ResolveZones(lead.TimeZones))
             : null;
         var result = await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, _phone, run.Channel)).SendAutomatedAsync(
             new OutboundRequest($"auto/{run.RunId}/{run.NextStep}", step.Body, step.Template, sendAt, OutboundPurpose.Automation), lead);
@@ -254,12 +254,6 @@ internal sealed partial class AutomationGrain(
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(this.GetPrimaryKeyString());
 
     private static readonly DayOfWeek[] WorkingDays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
-
-    private static TimeZoneInfo[] Zones(LeadSnapshot lead) => lead.TimeZones
-        .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
-        .OfType<TimeZoneInfo>()
-        .DefaultIfEmpty(TimeZoneInfo.Utc)
-        .ToArray();
 
     [LoggerMessage(EventId = 2301, EventName = "PlaybookStepFired", Level = LogLevel.Debug,
         Message = "Playbook {PlaybookId} step {Step} fired {LatenessMs} ms after it was due")]

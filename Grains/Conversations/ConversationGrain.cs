@@ -356,7 +356,7 @@ internal sealed partial class ConversationGrain(
             return earliest; // replies to the lead's own keyword go out at once, whatever the hour
         }
 
-        var zones = ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
+        var zones = QuietHoursPolicy.ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
         return new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(earliest, zones);
     }
 
@@ -420,12 +420,6 @@ internal sealed partial class ConversationGrain(
 
     private static string Evidence(Guid messageId, InboundMessage message, string keyword) =>
         $"inbound {message.Provider.ToWireName()} message {message.ProviderMessageId} ({messageId}): {keyword}";
-
-    private static TimeZoneInfo[] ResolveZones(IEnumerable<string> ids) => ids
-        .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
-        .OfType<TimeZoneInfo>()
-        .DefaultIfEmpty(TimeZoneInfo.Utc)
-        .ToArray();
 
     [LoggerMessage(EventId = 2102, EventName = "SenderUnreachable", Level = LogLevel.Warning,
         Message = "Queued message {MessageId} could not be handed to its sender now ({Reason}); it waits in the log")]

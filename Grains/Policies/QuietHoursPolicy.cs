@@ -11,6 +11,13 @@ public sealed class QuietHoursPolicy(QuietHoursSettings settings, IReadOnlyColle
 {
     private const int DaysToSearch = 8; // enough to cross a weekend when only working days are allowed
 
+    /// <summary>The zones with these IANA ids that this machine knows; UTC when none is known.</summary>
+    public static TimeZoneInfo[] ResolveZones(IEnumerable<string> ids) => ids
+        .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
+        .OfType<TimeZoneInfo>()
+        .DefaultIfEmpty(TimeZoneInfo.Utc)
+        .ToArray();
+
     /// <summary>True when <paramref name="instant"/> is inside the window (and on an allowed day) in every zone.</summary>
     public bool IsAllowed(DateTimeOffset instant, IReadOnlyList<TimeZoneInfo> zones) =>
         !settings.Enabled || zones.All(zone => IsAllowedLocally(TimeZoneInfo.ConvertTime(instant, zone)));
