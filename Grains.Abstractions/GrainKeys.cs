@@ -36,4 +36,19 @@ public static class GrainKeys
 
         return (parts[0], parts[1], channel);
     }
+
+    /// <summary>Key of a sender grain: "{tenant}/{channel}".</summary>
+    public static string Sender(string tenantId, Channel channel) => $"{tenantId}/{channel.ToWireName()}";
+
+    /// <summary>Splits a sender key into tenant id and channel.</summary>
+    public static (string TenantId, Channel Channel) ParseSender(string key)
+    {
+        var parts = key.Split('/');
+        if (parts.Length != 2 || !ChannelNames.TryParse(parts[1], out var channel))
+        {
+            throw new FormatException($"'{key}' is not a sender key.");
+        }
+
+        return (parts[0], channel);
+    }
 }

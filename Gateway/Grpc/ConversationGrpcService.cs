@@ -1,23 +1,19 @@
 using System.Globalization;
-using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Gateway.Hosting;
-using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
-internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLog messageLog, CallerAuthentication authentication, TenantDirectory tenants)
+internal sealed class ConversationGrpcService(IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantDirectory tenants)
     : V1.ConversationService.ConversationServiceBase
 {
-    private const int MaxSmsBody = 1_600;
-    private const int MaxWhatsAppBody = 4_096;
-
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
     {
         var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
@@ -27,7 +23,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
             RpcErrors.InvalidArgument("body", "set exactly one of body and template");
         }
 
-        var limit = channel == Channel.Sms ? MaxSmsBody : MaxWhatsAppBody;
+        var limit = MessageLimits.MaxBody(channel);
         if (request.Body.Length > limit)
         {
             RpcErrors.InvalidArgument("body", $"has {request.Body.Length} characters; {channel.ToWireName()} allows at most {limit}");
@@ -49,22 +45,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
             hasTemplate ? new TemplateRef(request.Template!.Name, request.Template.Language, request.Template.Parameters.ToArray()) : null,
             request.SendAt?.ToDateTimeOffset()));
 
-        if (result.Disposition == SendDisposition.Rejected)
-        {
-            var code = result.Rejection switch
-            {
-                RejectionCode.InvalidRequest => StatusCode.InvalidArgument,
-                RejectionCode.UnknownLead => StatusCode.NotFound,
-                _ => StatusCode.FailedPrecondition,
-            };
-            throw new RpcException(new Status(code, result.Reason ?? result.Rejection.ToString()), new Metadata
-            {
-                { "engine-message-id", result.MessageId.ToString() },
-                { "engine-send-status", "REJECTED" },
-                { "engine-rejection", result.Rejection.ToString() },
-            });
-        }
-
+        SendRejections.ThrowIfRejected(result);
         return new V1.SendMessageResponse
         {
             MessageId = result.MessageId.ToString(),
@@ -76,9 +57,9 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
     public override async Task<V1.GetConversationResponse> GetConversation(V1.GetConversationRequest request, ServerCallContext context)
     {
         var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
-        var size = PageSize(request.PageSize);
+        var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (MessageCursor?)null : DecodeMessageCursor(request.PageToken);
-        var page = await messageLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
+        var page = await conversationLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
         var snapshot = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).GetAsync();
         var response = new V1.GetConversationResponse
         {
@@ -88,7 +69,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Encode($"{lastShown.OccurredAt.UtcTicks}|{lastShown.MessageId}");
+            response.NextPageToken = Paging.Encode($"{lastShown.OccurredAt.UtcTicks}|{lastShown.MessageId}");
         }
 
         return response;
@@ -99,9 +80,9 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         RequestValidation.RequireTenantId(request.TenantId);
         await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
         await RequireTenantAsync(request.TenantId);
-        var size = PageSize(request.PageSize);
+        var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (ConversationCursor?)null : DecodeConversationCursor(request.PageToken);
-        var page = await messageLog.ListConversationsAsync(request.TenantId, after, size + 1, context.CancellationToken);
+        var page = await conversationLog.ListConversationsAsync(request.TenantId, after, size + 1, context.CancellationToken);
         var response = new V1.ListConversationsResponse
         {
             Conversations =
@@ -118,7 +99,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Encode($"{lastShown.LastActivityAt.UtcTicks}|{lastShown.LeadPhone}|{lastShown.Channel.ToWireName()}");
+            response.NextPageToken = Paging.Encode($"{lastShown.LastActivityAt.UtcTicks}|{lastShown.LeadPhone}|{lastShown.Channel.ToWireName()}");
         }
 
         return response;
@@ -155,49 +136,19 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         OccurredAt = Timestamp.FromDateTimeOffset(m.OccurredAt),
     };
 
-    private static int PageSize(int requested)
-    {
-        if (requested is < 0 or > 200)
-        {
-            RpcErrors.InvalidArgument("page_size", "must be between 1 and 200");
-        }
-
-        return requested == 0 ? 50 : requested;
-    }
-
     private static MessageCursor DecodeMessageCursor(string token)
     {
-        var parts = Decode(token).Split('|');
+        var parts = Paging.Decode(token).Split('|');
         return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
             ? new MessageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
-            : InvalidToken<MessageCursor>();
+            : Paging.InvalidToken<MessageCursor>();
     }
 
     private static ConversationCursor DecodeConversationCursor(string token)
     {
-        var parts = Decode(token).Split('|');
+        var parts = Paging.Decode(token).Split('|');
         return parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
             ? new ConversationCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1], channel)
-            : InvalidToken<ConversationCursor>();
-    }
-
-    private static string Encode(string cursor) => Convert.ToBase64String(Encoding.UTF8.GetBytes(cursor));
-
-    private static string Decode(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            return "";
-        }
-    }
-
-    private static T InvalidToken<T>()
-    {
-        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
-        return default!;
+            : Paging.InvalidToken<ConversationCursor>();
     }
 }

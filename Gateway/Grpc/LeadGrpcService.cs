@@ -1,15 +1,18 @@
 using Google.Protobuf;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
+using Engine.Grains.Storage;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
-internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthentication authentication, TimeProvider time) : V1.LeadService.LeadServiceBase
+internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TimeProvider time)
+    : V1.LeadService.LeadServiceBase
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
     {
@@ -46,12 +49,58 @@ internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthenticati
             RpcErrors.InvalidArgument("evidence", "is longer than 2000 characters");
         }
 
-        var changeId = $"api/{(request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : Guid.NewGuid().ToString("N"))}";
-        var lead = await Lead(request.TenantId, phone).RecordConsentAsync(new ConsentChange(
+        var keyed = request.IdempotencyKey.Length > 0;
+        var changeId = $"api/{(keyed ? request.IdempotencyKey : Guid.NewGuid().ToString("N"))}";
+        var result = await Lead(request.TenantId, phone).RecordConsentAsync(new ConsentChange(
             changeId, channel, status, LeadMapping.FromProto(request.Source),
             request.Evidence.Length > 0 ? request.Evidence : null,
-            request.OccurredAt?.ToDateTimeOffset() ?? time.GetUtcNow()));
-        return LeadMapping.ToProto(lead);
+            request.OccurredAt?.ToDateTimeOffset() ?? time.GetUtcNow(),
+            ClientKeyed: keyed));
+        switch (result.Outcome)
+        {
+            case ConsentOutcome.Refused:
+                RpcErrors.FailedPrecondition(result.Reason!);
+                break;
+            case ConsentOutcome.Conflict:
+                RpcErrors.InvalidArgument("idempotency_key", $"'{request.IdempotencyKey}' was already used for a different consent change");
+                break;
+        }
+
+        return LeadMapping.ToProto(result.Lead);
+    }
+
+    public override async Task<V1.ListConsentHistoryResponse> ListConsentHistory(V1.ListConsentHistoryRequest request, ServerCallContext context)
+    {
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var size = Paging.PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? 0 : Paging.DecodeSequence(request.PageToken);
+        var page = await ledger.ReadAsync(request.TenantId, phone, after, size + 1, context.CancellationToken);
+        var response = new V1.ListConsentHistoryResponse { Entries = { page.Take(size).Select(LeadMapping.ToProto) } };
+        if (page.Count > size)
+        {
+            response.NextPageToken = Paging.EncodeSequence(page[size - 1].Sequence);
+        }
+
+        return response;
+    }
+
+    public override async Task<V1.RequestOptInResponse> RequestOptIn(V1.RequestOptInRequest request, ServerCallContext context)
+    {
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var channel = RequestValidation.RequireChannel(request.Channel);
+        if (request.IdempotencyKey.Length > 200)
+        {
+            RpcErrors.InvalidArgument("idempotency_key", "is longer than 200 characters");
+        }
+
+        var result = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel))
+            .RequestOptInAsync(request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null);
+        SendRejections.ThrowIfRejected(result);
+        return new V1.RequestOptInResponse
+        {
+            MessageId = result.MessageId.ToString(),
+            Lead = LeadMapping.ToProto(await Lead(request.TenantId, phone).GetAsync()),
+        };
     }
 
     public override async Task<V1.ImportLeadsSummary> ImportLeads(IAsyncStreamReader<V1.ImportLeadRow> requestStream, ServerCallContext context)
@@ -83,10 +132,15 @@ internal sealed class LeadGrpcService(IClusterClient cluster, CallerAuthenticati
             // Consent first: a lead-created playbook then finds the lead already opted in.
             if (item.OptedInChannel != V1.Channel.Unspecified)
             {
-                await lead.RecordConsentAsync(new ConsentChange(
+                var consent = await lead.RecordConsentAsync(new ConsentChange(
                     $"import/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(item.ToByteArray()))}",
                     RequestValidation.RequireChannel(item.OptedInChannel), ConsentStatus.OptedIn, ConsentSource.Import,
                     item.ConsentEvidence.Length > 0 ? item.ConsentEvidence : "bulk import", time.GetUtcNow()));
+                if (consent.Outcome == ConsentOutcome.Refused)
+                {
+                    summary.Errors.Add(new V1.ImportRowError { Row = row, Phone = item.Phone, Reason = $"opted_in_channel: {consent.Reason}" });
+                    continue;
+                }
             }
 
             await lead.UpsertAsync(new LeadProfilePatch(

@@ -1,6 +1,7 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Storage;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
@@ -28,6 +29,19 @@ internal static class LeadMapping
         }) },
         EffectiveTimeZones = { lead.TimeZones },
         CreatedAt = lead.CreatedAt is { } created ? Timestamp.FromDateTimeOffset(created) : null,
+    };
+
+    public static V1.ConsentLedgerEntry ToProto(ConsentLedgerEntry entry) => new()
+    {
+        EntryId = entry.EntryId,
+        Channel = ToProto(entry.Channel),
+        PreviousStatus = (V1.ConsentStatus)entry.PreviousStatus,
+        Status = (V1.ConsentStatus)entry.Status,
+        Source = ToProto(entry.Source),
+        Evidence = entry.Evidence ?? "",
+        OccurredAt = Timestamp.FromDateTimeOffset(entry.OccurredAt),
+        RecordedAt = entry.RecordedAt is { } recorded ? Timestamp.FromDateTimeOffset(recorded) : null,
+        Superseded = entry.Outcome == ConsentOutcome.Superseded,
     };
 
     public static V1.Channel ToProto(Channel channel) => channel == Channel.Sms ? V1.Channel.Sms : V1.Channel.Whatsapp;

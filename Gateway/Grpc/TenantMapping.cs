@@ -61,6 +61,13 @@ internal static class TenantMapping
             TreatRevocationPhrasesAsOptOut = settings.KeywordReplies.TreatRevocationPhrasesAsOptOut,
             OptOutScope = (V1.OptOutScope)settings.KeywordReplies.OptOutScope,
         },
+        ConsentRules = new V1.ConsentRules
+        {
+            ReplyWindow = Duration.FromTimeSpan(settings.Consent.ReplyWindow),
+            OptInRequestText = settings.Consent.OptInRequestText,
+            OptInConfirmationWindow = Duration.FromTimeSpan(settings.Consent.OptInConfirmationWindow),
+            MarketingOptOutCoversAllChannels = settings.Consent.MarketingOptOutCoversAllChannels,
+        },
     };
 
     /// <summary>
@@ -88,7 +95,29 @@ internal static class TenantMapping
             QuietHoursFrom(proto.QuietHours) ?? defaults.QuietHours,
             zone,
             RateLimitsFrom(proto.RateLimits) ?? defaults.RateLimits,
-            KeywordRepliesFrom(proto.KeywordReplies, defaults.KeywordReplies));
+            KeywordRepliesFrom(proto.KeywordReplies, defaults.KeywordReplies),
+            ConsentRulesFrom(proto.ConsentRules, defaults.Consent));
+    }
+
+    private static ConsentSettings ConsentRulesFrom(V1.ConsentRules? rules, ConsentSettings defaults)
+    {
+        if (rules is null)
+        {
+            return defaults;
+        }
+
+        var replyWindow = rules.ReplyWindow?.ToTimeSpan() ?? defaults.ReplyWindow;
+        var confirmationWindow = rules.OptInConfirmationWindow?.ToTimeSpan() ?? defaults.OptInConfirmationWindow;
+        foreach (var (field, value) in new[] { ("reply_window", replyWindow), ("opt_in_confirmation_window", confirmationWindow) })
+        {
+            if (value <= TimeSpan.Zero || value > TimeSpan.FromDays(30))
+            {
+                RpcErrors.InvalidArgument($"settings.consent_rules.{field}", "must be more than zero and at most 30 days");
+            }
+        }
+
+        return new ConsentSettings(
+            replyWindow, OrDefault(rules.OptInRequestText, defaults.OptInRequestText), confirmationWindow, rules.MarketingOptOutCoversAllChannels);
     }
 
     private static SmsChannelSettings? SmsFrom(V1.SmsChannel? sms, SmsChannelSettings? current)

@@ -1,11 +1,13 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
 
 namespace Engine.Gateway.Webhooks;
 
 /// <summary>An inbound message as Twilio posts it (SMS, MMS or WhatsApp through Twilio).</summary>
-internal sealed record TwilioInbound(Channel Channel, string LeadPhone, string MessageSid, string? Body, string MessageType, string? ProfileName);
+internal sealed record TwilioInbound(
+    Channel Channel, string LeadPhone, string MessageSid, string? Body, string MessageType, string? ProfileName, KeywordKind? OptOutType = null);
 
 /// <summary>A Twilio status callback for one of our outbound messages.</summary>
 internal sealed record TwilioStatus(Channel Channel, string LeadPhone, string MessageSid, DeliveryStatus Status, string? ErrorCode);
@@ -32,8 +34,19 @@ internal static class TwilioWebhook
 
         var mediaCount = int.TryParse(Field(form, "NumMedia"), out var count) ? count : 0;
         var type = Field(form, "MessageType") ?? (mediaCount > 0 ? "media" : "text");
-        return (new TwilioInbound(ChannelOf(from!), lead.E164!, sid, Field(form, "Body") ?? Field(form, "ButtonText"), type, Field(form, "ProfileName")), null);
+        return (new TwilioInbound(
+            ChannelOf(from!), lead.E164!, sid, Field(form, "Body") ?? Field(form, "ButtonText"), type, Field(form, "ProfileName"),
+            OptOutTypeOf(Field(form, "OptOutType"))), null);
     }
+
+    // Advanced Opt-Out: Twilio recognised the keyword (in any of its configured languages) and answered it.
+    private static KeywordKind? OptOutTypeOf(string? value) => value?.ToUpperInvariant() switch
+    {
+        "STOP" => KeywordKind.OptOut,
+        "START" => KeywordKind.OptIn,
+        "HELP" => KeywordKind.Help,
+        _ => null,
+    };
 
     public static (TwilioStatus? Status, string? Error) ParseStatus(IReadOnlyDictionary<string, string> form)
     {

@@ -44,7 +44,8 @@ internal static partial class WebhookEndpoints
 
         var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, message.LeadPhone, message.Channel));
         await context.ProcessOnceAsync("twilio", "message", $"{tenant}:twilio:{message.MessageSid}", () => conversation.ReceiveAsync(
-            new InboundMessage(Provider.Twilio, message.MessageSid, message.MessageType, message.Body, context.Time.GetUtcNow(), message.ProfileName)));
+            new InboundMessage(
+                Provider.Twilio, message.MessageSid, message.MessageType, message.Body, context.Time.GetUtcNow(), message.ProfileName, message.OptOutType)));
         return Twiml();
     }
 

@@ -11,6 +11,9 @@ public enum ConsentStatus
 
     /// <summary>The lead revoked consent; nothing but the one STOP confirmation may be sent.</summary>
     OptedOut = 2,
+
+    /// <summary>A double opt-in request was sent and awaits the lead's YES; no consent yet.</summary>
+    Pending = 3,
 }
 
 /// <summary>Where a consent change came from.</summary>
@@ -38,13 +41,27 @@ public enum ConsentSource
 /// <summary>Wire names used in the consent ledger and the API.</summary>
 public static class ConsentNames
 {
-    /// <summary>"unknown", "opted_in" or "opted_out".</summary>
+    /// <summary>"unknown", "opted_in", "opted_out" or "pending".</summary>
     public static string ToWireName(this ConsentStatus status) => status switch
     {
         ConsentStatus.OptedIn => "opted_in",
         ConsentStatus.OptedOut => "opted_out",
+        ConsentStatus.Pending => "pending",
         _ => "unknown",
     };
+
+    /// <summary>Parses a wire name; anything unrecognised reads as unknown.</summary>
+    public static ConsentStatus ParseStatus(string value) => value switch
+    {
+        "opted_in" => ConsentStatus.OptedIn,
+        "opted_out" => ConsentStatus.OptedOut,
+        "pending" => ConsentStatus.Pending,
+        _ => ConsentStatus.Unknown,
+    };
+
+    /// <summary>Parses a source's wire name.</summary>
+    public static ConsentSource ParseSource(string value) =>
+        Enum.Parse<ConsentSource>(value.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
 
     /// <summary>"form", "api", "import", "keyword", "provider_error" or "user_request".</summary>
     public static string ToWireName(this ConsentSource source) => source switch

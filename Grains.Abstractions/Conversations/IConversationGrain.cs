@@ -21,6 +21,13 @@ public interface IConversationGrain : IGrainWithStringKey
     [Alias("send-automated")]
     Task<SendResult> SendAutomatedAsync(OutboundRequest request, Leads.LeadSnapshot lead);
 
+    /// <summary>
+    /// Double opt-in: marks the lead's consent on this channel pending and sends the tenant's request to
+    /// reply YES. Refused for a lead who opted out (only the person can resume) or is already opted in.
+    /// </summary>
+    [Alias("request-opt-in")]
+    Task<SendResult> RequestOptInAsync(string? idempotencyKey);
+
     /// <summary>Moves an outbound message's status forward; stale or repeated reports change nothing.</summary>
     [Alias("apply-status")]
     Task<StatusResult> ApplyStatusAsync(StatusReport report);

@@ -2,7 +2,10 @@ using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Grains.Abstractions.Conversations;
 
-/// <summary>A message from a lead, as a provider webhook delivered it.</summary>
+/// <summary>
+/// A message from a lead, as a provider webhook delivered it. <see cref="ProviderKeyword"/> is set when
+/// the provider itself recognised and answered a keyword (Twilio Advanced Opt-Out's OptOutType).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("engine.inbound-message.v1")]
 public sealed record class InboundMessage(
     [property: Id(0)] Provider Provider,
@@ -10,7 +13,8 @@ public sealed record class InboundMessage(
     [property: Id(2)] string MessageType,
     [property: Id(3)] string? Body,
     [property: Id(4)] DateTimeOffset ReceivedAt,
-    [property: Id(5)] string? ContactName);
+    [property: Id(5)] string? ContactName,
+    [property: Id(6)] KeywordKind? ProviderKeyword = null);
 
 /// <summary>What the engine did with an inbound message.</summary>
 public enum InboundOutcome

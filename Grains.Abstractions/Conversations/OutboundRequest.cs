@@ -24,6 +24,36 @@ public enum OutboundPurpose
 
     /// <summary>A step of a playbook (subject to consent and quiet hours like any business message).</summary>
     Automation = 4,
+
+    /// <summary>A double opt-in request asking a lead without consent to reply YES.</summary>
+    OptInRequest = 5,
+}
+
+/// <summary>Wire names of purposes, as stored with each outbound message.</summary>
+public static class PurposeNames
+{
+    /// <summary>"standard", "opt_out_confirmation", "opt_in_confirmation", "help_reply", "automation" or "opt_in_request".</summary>
+    public static string ToWireName(this OutboundPurpose purpose) => purpose switch
+    {
+        OutboundPurpose.Standard => "standard",
+        OutboundPurpose.OptOutConfirmation => "opt_out_confirmation",
+        OutboundPurpose.OptInConfirmation => "opt_in_confirmation",
+        OutboundPurpose.HelpReply => "help_reply",
+        OutboundPurpose.Automation => "automation",
+        OutboundPurpose.OptInRequest => "opt_in_request",
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, "Unknown purpose."),
+    };
+
+    /// <summary>Parses a wire name.</summary>
+    public static OutboundPurpose ParsePurpose(string value) =>
+        Enum.Parse<OutboundPurpose>(value.Replace("_", "", StringComparison.Ordinal), ignoreCase: true);
+
+    /// <summary>
+    /// Messages the business chooses to send (quiet hours apply), as opposed to replies the lead's own
+    /// keyword asked for.
+    /// </summary>
+    public static bool IsBusinessInitiated(this OutboundPurpose purpose) =>
+        purpose is OutboundPurpose.Standard or OutboundPurpose.Automation or OutboundPurpose.OptInRequest;
 }
 
 /// <summary>A request to send one message to the conversation's lead.</summary>
@@ -71,6 +101,9 @@ public enum RejectionCode
 
     /// <summary>No such lead: it must be created before it is messaged.</summary>
     UnknownLead = 6,
+
+    /// <summary>A double opt-in was requested for a lead who is already opted in.</summary>
+    AlreadyOptedIn = 7,
 }
 
 /// <summary>The engine's answer to a send request.</summary>

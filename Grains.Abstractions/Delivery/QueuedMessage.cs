@@ -14,4 +14,5 @@ public sealed record class QueuedMessage(
     [property: Id(3)] TemplateRef? Template,
     [property: Id(4)] DateTimeOffset QueuedAt,
     [property: Id(5)] DateTimeOffset? AttemptedAt = null,
-    [property: Id(6)] int Attempts = 0);
+    [property: Id(6)] int Attempts = 0,
+    [property: Id(7)] OutboundPurpose Purpose = OutboundPurpose.Standard);

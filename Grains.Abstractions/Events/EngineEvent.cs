@@ -23,6 +23,8 @@ public static class EventTypes
     public const string MessageFailed = "message.failed";
     /// <summary>A scheduled message was withdrawn.</summary>
     public const string MessageCanceled = "message.canceled";
+    /// <summary>An outbound message refused by the last check before hand-off.</summary>
+    public const string MessageSuppressed = "message.suppressed";
     /// <summary>A playbook step fired.</summary>
     public const string AutomationStepFired = "automation.step_fired";
 
@@ -30,7 +32,7 @@ public static class EventTypes
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         LeadCreated, LeadUpdated, ConsentChanged, MessageReceived, MessageQueued, MessageSent, MessageDelivered,
-        MessageRead, MessageFailed, MessageCanceled, AutomationStepFired,
+        MessageRead, MessageFailed, MessageCanceled, MessageSuppressed, AutomationStepFired,
     };
 }
 

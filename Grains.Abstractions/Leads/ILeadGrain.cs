@@ -14,7 +14,11 @@ public interface ILeadGrain : IGrainWithStringKey
     [Alias("get"), ReadOnly]
     Task<LeadSnapshot> GetAsync();
 
-    /// <summary>Records a consent change in the ledger and on the lead; a replayed change is a no-op.</summary>
+    /// <summary>
+    /// Decides a consent change by <c>ConsentPolicy</c>, records it in the ledger and on the lead; a
+    /// replayed change is a no-op. An opt-out cancels the lead's waiting messages on the affected
+    /// channels and stops its automation before it returns.
+    /// </summary>
     [Alias("record-consent")]
-    Task<LeadSnapshot> RecordConsentAsync(ConsentChange change);
+    Task<ConsentResult> RecordConsentAsync(ConsentChange change);
 }

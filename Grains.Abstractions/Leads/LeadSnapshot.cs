@@ -14,8 +14,10 @@ public sealed record class LeadSnapshot(
     [property: Id(6)] DateTimeOffset? CreatedAt)
 {
     /// <summary>The consent status on a channel (Unknown when nothing was recorded).</summary>
-    public ConsentStatus ConsentOn(Channel channel) =>
-        Consent.FirstOrDefault(c => c.Channel == channel)?.Status ?? ConsentStatus.Unknown;
+    public ConsentStatus ConsentOn(Channel channel) => ConsentRecordOn(channel)?.Status ?? ConsentStatus.Unknown;
+
+    /// <summary>The consent record on a channel, or null when nothing was recorded.</summary>
+    public ConsentRecord? ConsentRecordOn(Channel channel) => Consent.FirstOrDefault(c => c.Channel == channel);
 }
 
 /// <summary>The outcome of an upsert: whether the call created the lead.</summary>

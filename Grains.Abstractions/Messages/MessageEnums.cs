@@ -58,6 +58,9 @@ public enum DeliveryStatus
 
     /// <summary>Withdrawn before sending (for example the lead opted out meanwhile).</summary>
     Canceled = 9,
+
+    /// <summary>Refused by the last check before hand-off (consent, WhatsApp window); the error code says why.</summary>
+    Suppressed = 10,
 }
 
 /// <summary>Wire names of the message enums, as stored in the message log.</summary>

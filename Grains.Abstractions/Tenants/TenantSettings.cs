@@ -9,8 +9,12 @@ public sealed record class TenantSettings(
     [property: Id(3)] QuietHoursSettings QuietHours,
     [property: Id(4)] string DefaultTimeZone,
     [property: Id(5)] RateLimitSettings RateLimits,
-    [property: Id(6)] KeywordReplySettings KeywordReplies)
+    [property: Id(6)] KeywordReplySettings KeywordReplies,
+    [property: Id(7)] ConsentSettings? ConsentRules = null)
 {
+    /// <summary>The consent rules, with defaults for tenants stored before they existed.</summary>
+    public ConsentSettings Consent => ConsentRules ?? ConsentSettings.Default(DisplayName);
+
     /// <summary>Settings for a new tenant that has configured nothing but its name.</summary>
     public static TenantSettings Defaults(string displayName) => new(
         displayName,
@@ -19,7 +23,8 @@ public sealed record class TenantSettings(
         QuietHoursSettings.Default,
         DefaultTimeZone: "America/New_York",
         RateLimitSettings.Default,
-        KeywordReplySettings.Default(displayName));
+        KeywordReplySettings.Default(displayName),
+        ConsentSettings.Default(displayName));
 }
 
 /// <summary>A Twilio sender: the account whose auth token also signs Twilio's webhooks.</summary>
@@ -100,4 +105,20 @@ public sealed record class KeywordReplySettings(
         $"{businessName}: Reply STOP to opt out, START to opt back in. Msg & data rates may apply.",
         TreatRevocationPhrasesAsOptOut: true,
         OptOutScope.AllChannels);
+}
+
+/// <summary>How the tenant treats leads without consent, and its double opt-in.</summary>
+[GenerateSerializer, Immutable, Alias("engine.consent-settings.v1")]
+public sealed record class ConsentSettings(
+    [property: Id(0)] TimeSpan ReplyWindow,
+    [property: Id(1)] string OptInRequestText,
+    [property: Id(2)] TimeSpan OptInConfirmationWindow,
+    [property: Id(3)] bool MarketingOptOutCoversAllChannels)
+{
+    /// <summary>Replies within 24 hours, a double opt-in answerable for 48 hours, WhatsApp marketing opt-outs on WhatsApp only.</summary>
+    public static ConsentSettings Default(string businessName) => new(
+        TimeSpan.FromHours(24),
+        $"{businessName}: Reply YES to receive messages from us. Msg & data rates may apply. Reply STOP to opt out.",
+        TimeSpan.FromHours(48),
+        MarketingOptOutCoversAllChannels: false);
 }

@@ -25,7 +25,7 @@ internal sealed partial class AutomationGrain(
 {
     private const string DueReminder = "automation";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan ConsentGrace = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ConsentWait = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ConsentRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan TimerHorizon = TimeSpan.FromMinutes(5);
     private static readonly QuietHoursSettings BusinessHours = new(true, TimeSpan.FromHours(9), TimeSpan.FromHours(17));
@@ -162,9 +162,11 @@ internal sealed partial class AutomationGrain(
         var result = await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, _phone, run.Channel)).SendAutomatedAsync(
             new OutboundRequest($"auto/{run.RunId}/{run.NextStep}", step.Body, step.Template, sendAt, OutboundPurpose.Automation), lead);
 
-        if (result.Rejection == RejectionCode.NoConsent && now - run.StartedAt < ConsentGrace)
+        // Consent is often recorded just after the lead is created: the step waits for it (it never
+        // sends without it), and the run ends if none arrives in time.
+        if (result.Rejection == RejectionCode.NoConsent && now - run.StartedAt < ConsentWait)
         {
-            return run with { NextDueAt = now + ConsentRetry }; // consent is often recorded just after the lead
+            return run with { NextDueAt = now + ConsentRetry };
         }
 
         await automationLog.RecordAsync(new AutomationFiring(

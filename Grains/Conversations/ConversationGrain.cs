@@ -8,20 +8,22 @@ using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Hosting;
 using Engine.Grains.Policies;
+using Engine.Grains.Delivery;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
+using Engine.Grains.Storage.SendRequests;
 
 namespace Engine.Grains.Conversations;
 
 [GrainType("conversation")]
 internal sealed partial class ConversationGrain(
     [PersistentState("conversation", EngineHostingExtensions.StorageName)] IPersistentState<ConversationState> state,
-    IMessageLog messageLog,
+    IConversationLog conversationLog,
+    ISendRequests sendRequests,
     TimeProvider time,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private const int RecentWindowSize = 20;
-    private const int MaxSmsBodyLength = 1600;
-    private const int MaxWhatsAppBodyLength = 4096;
     private const string PendingSendsReminder = "pending-sends";
     private static readonly TimeSpan TenantCacheLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
@@ -52,12 +54,13 @@ internal sealed partial class ConversationGrain(
             return;
         }
 
-        var history = await messageLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize);
+        var history = await conversationLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize);
         _recent.InsertRange(0, history.Reverse().Where(m => !_recent.Any(r => r.MessageId == m.MessageId)).Select(ToSummary));
         _lastInboundAt = Max(_lastInboundAt, history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt);
         if (_lastInboundAt is null && history.Count == RecentWindowSize)
         {
-            _lastInboundAt = await messageLog.LastInboundAtAsync(_tenantId, _phone, _channel);
+            var last = await conversationLog.LastInboundAtAsync(_tenantId, _channel, [_phone]);
+            _lastInboundAt = last.TryGetValue(_phone, out var at) ? at : null;
         }
 
         _historyLoaded = true;
@@ -76,7 +79,7 @@ internal sealed partial class ConversationGrain(
         var record = new MessageRecord(
             messageId, _tenantId, _phone, _channel, Direction.Inbound, message.Provider, message.ProviderMessageId,
             message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt);
-        var isNew = await messageLog.TryAppendAsync(record);
+        var isNew = await conversationLog.TryAppendAsync(record);
         if (isNew)
         {
             Remember(record);
@@ -90,18 +93,23 @@ internal sealed partial class ConversationGrain(
 
         var tenant = await GetTenantSettingsAsync();
         var match = KeywordParser.Parse(message.Body);
-        var keyword = match.Kind == KeywordKind.None && match.IsRevocationPhrase && tenant.KeywordReplies.TreatRevocationPhrasesAsOptOut
-            ? KeywordKind.OptOut
-            : match.Kind;
-        var replies = keyword switch
+        var keyword = message.ProviderKeyword
+            ?? (match.Kind == KeywordKind.None && match.IsRevocationPhrase && tenant.KeywordReplies.TreatRevocationPhrasesAsOptOut
+                ? KeywordKind.OptOut
+                : match.Kind);
+
+        // A provider that recognised the keyword itself (Twilio Advanced Opt-Out) has already answered it.
+        var answer = message.ProviderKeyword is null;
+        var (handled, replies) = keyword switch
         {
-            KeywordKind.OptOut => await OptOutAsync(messageId, message, match, tenant),
-            KeywordKind.OptIn => await OptInAsync(messageId, message, tenant),
-            KeywordKind.Help => await ReplyAsync(messageId, tenant.KeywordReplies.HelpReply, OutboundPurpose.HelpReply, "help"),
-            _ => [],
+            KeywordKind.OptOut => (true, await OptOutAsync(messageId, message, match, tenant, answer)),
+            KeywordKind.OptIn => await OptInAsync(messageId, message, match, tenant, answer),
+            KeywordKind.Help when answer => (true, await ReplyAsync(messageId, tenant.KeywordReplies.HelpReply, OutboundPurpose.HelpReply, "help")),
+            _ => (keyword != KeywordKind.None, (IReadOnlyList<Guid>)[]),
         };
 
-        return new InboundResult(isNew ? InboundOutcome.Accepted : InboundOutcome.Duplicate, messageId, keyword, match.IsRevocationPhrase, replies);
+        return new InboundResult(
+            isNew ? InboundOutcome.Accepted : InboundOutcome.Duplicate, messageId, handled ? keyword : KeywordKind.None, match.IsRevocationPhrase, replies);
     }
 
     public async Task<SendResult> SendAsync(OutboundRequest request)
@@ -128,7 +136,7 @@ internal sealed partial class ConversationGrain(
         }
 
         // The first answer to a key is the answer: a retry, even after a failure half-way, gets it again.
-        if (await messageLog.FindSendAsync(_tenantId, key) is { } stored)
+        if (await sendRequests.FindAsync(_tenantId, key) is { } stored)
         {
             return (stored.LeadPhone, stored.Channel) == (_phone, _channel)
                 ? stored.Result
@@ -136,7 +144,7 @@ internal sealed partial class ConversationGrain(
         }
 
         var decided = await DecideAsync(request, MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{key}"), knownLead);
-        await messageLog.RecordSendAsync(new StoredSend(_tenantId, key, _phone, _channel, decided));
+        await sendRequests.RecordAsync(new StoredSend(_tenantId, key, _phone, _channel, decided));
         return decided;
     }
 
@@ -161,7 +169,7 @@ internal sealed partial class ConversationGrain(
             await EnsureHistoryAsync(); // whether the lead wrote in, and when, decides these cases
         }
 
-        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), request.Purpose, _lastInboundAt is not null);
+        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), request.Purpose, _lastInboundAt, now, tenant.Consent.ReplyWindow);
         if (!consent.Allowed)
         {
             return Rejected(messageId, consent.Rejection, consent.Reason);
@@ -176,7 +184,7 @@ internal sealed partial class ConversationGrain(
         var dueAt = DueAt(request, lead, tenant, now);
         if (dueAt > now)
         {
-            if (!await messageLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
+            if (!await conversationLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
             {
                 return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, state.State.Pending.FirstOrDefault(p => p.MessageId == messageId)?.DueAt);
             }
@@ -188,18 +196,40 @@ internal sealed partial class ConversationGrain(
         }
 
         var record = OutboundRecord(messageId, request, DeliveryStatus.Queued, now);
-        if (await messageLog.TryAppendAsync(record))
+        if (await conversationLog.TryAppendAsync(record))
         {
             Remember(record);
-            await NotifySenderAsync(new QueuedMessage(messageId, _phone, request.Body, request.Template, now));
+            await NotifySenderAsync(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
         }
 
         return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
     }
 
+    public async Task<SendResult> RequestOptInAsync(string? idempotencyKey)
+    {
+        var tenant = await GetTenantSettingsAsync();
+        var current = (await Lead.GetAsync()).ConsentRecordOn(_channel);
+        var requestKey = $"opt-in-request/{idempotencyKey ?? Guid.CreateVersion7(time.GetUtcNow()).ToString("N")}";
+        var messageId = MessageIds.ForDerivedMessage(_tenantId, $"{_phone}/{_channel.ToWireName()}/{requestKey}");
+        if (current?.Status == ConsentStatus.OptedIn)
+        {
+            return Rejected(messageId, RejectionCode.AlreadyOptedIn, "the lead is already opted in on this channel; no request was sent");
+        }
+
+        // Pending first, so a YES that races the request's delivery finds it.
+        var pending = await Lead.RecordConsentAsync(new ConsentChange(
+            requestKey, _channel, ConsentStatus.Pending, ConsentSource.Api, $"double opt-in requested with message {messageId}", time.GetUtcNow()));
+        if (pending.Outcome == ConsentOutcome.Refused)
+        {
+            return Rejected(messageId, RejectionCode.OptedOut, pending.Reason);
+        }
+
+        return await SendCoreAsync(new OutboundRequest(requestKey, tenant.Consent.OptInRequestText, null, null, OutboundPurpose.OptInRequest), knownLead: null);
+    }
+
     public async Task<StatusResult> ApplyStatusAsync(StatusReport report)
     {
-        var messageId = await messageLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+        var messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
         if (messageId is { } id)
         {
             var index = _recent.FindIndex(m => m.MessageId == id);
@@ -209,16 +239,12 @@ internal sealed partial class ConversationGrain(
             }
         }
 
-        // The provider says the person unsubscribed (Twilio 21610, WhatsApp 131050): a hard suppression.
-        if (report.ErrorCode is "21610" or "131050")
+        if (ProviderErrors.IsOptOut(report.ErrorCode))
         {
             var tenant = await GetTenantSettingsAsync();
-            await Lead.RecordConsentAsync(new ConsentChange(
-                $"status/{report.Provider.ToWireName()}/{report.ProviderMessageId}/{report.ErrorCode}",
-                tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
-                ConsentStatus.OptedOut, ConsentSource.ProviderError,
-                $"{report.Provider.ToWireName()} error {report.ErrorCode} on message {report.ProviderMessageId}",
-                report.OccurredAt));
+            await Lead.RecordConsentAsync(ConsentChanges.ProviderOptOut(
+                $"status/{report.Provider.ToWireName()}/{report.ProviderMessageId}", report.Provider, report.ErrorCode!, report.ProviderMessageId,
+                _channel, tenant, report.OccurredAt));
             return new StatusResult(messageId is not null, LeadOptedOut: true);
         }
 
@@ -256,7 +282,7 @@ internal sealed partial class ConversationGrain(
     {
         var tenant = await GetTenantSettingsAsync();
         var lead = await Lead.GetAsync();
-        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), pending.Request.Purpose, _lastInboundAt is not null);
+        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), pending.Request.Purpose, _lastInboundAt, now, tenant.Consent.ReplyWindow);
         var windowClosed = _channel == Channel.WhatsApp && pending.Request.Template is null && !WhatsAppWindowPolicy.IsOpen(_lastInboundAt, now);
         var nextAllowed = DueAt(pending.Request with { SendAt = null }, lead, tenant, now);
 
@@ -267,15 +293,16 @@ internal sealed partial class ConversationGrain(
             return;
         }
 
+        // An opt-out may have canceled the row already; then it must not be queued.
         var status = consent.Allowed && !windowClosed ? DeliveryStatus.Queued : DeliveryStatus.Canceled;
-        await messageLog.AdvanceStatusByIdAsync(pending.MessageId, status);
-        if (status == DeliveryStatus.Canceled)
+        var moved = await conversationLog.AdvanceStatusByIdAsync(pending.MessageId, status);
+        if (status == DeliveryStatus.Canceled || !moved)
         {
-            LogScheduledSendCanceled(logger, pending.MessageId, consent.Reason ?? "WhatsApp window closed");
+            LogScheduledSendCanceled(logger, pending.MessageId, consent.Reason ?? (windowClosed ? "WhatsApp window closed" : "canceled before release"));
         }
         else
         {
-            await NotifySenderAsync(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now));
+            await NotifySenderAsync(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
         }
 
         state.State.Pending.Remove(pending);
@@ -288,7 +315,7 @@ internal sealed partial class ConversationGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<ISenderGrain>($"{_tenantId}/{_channel.ToWireName()}").EnqueueAsync(message);
+            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -312,34 +339,38 @@ internal sealed partial class ConversationGrain(
         await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, ReminderPeriod);
     }
 
-    private async Task<IReadOnlyList<Guid>> OptOutAsync(Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant)
+    private async Task<IReadOnlyList<Guid>> OptOutAsync(Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant, bool confirm)
     {
         var before = (await Lead.GetAsync()).ConsentOn(_channel);
-        await Lead.RecordConsentAsync(new ConsentChange(
-            $"inbound/{messageId}",
-            tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
-            ConsentStatus.OptedOut, ConsentSource.Keyword,
-            Evidence(messageId, message, match.Keyword ?? "revocation phrase"),
-            message.ReceivedAt));
+        var keyword = message.ProviderKeyword is not null ? "provider opt-out keyword" : match.Keyword ?? "revocation phrase";
+        await Lead.RecordConsentAsync(ConsentChanges.KeywordOptOut(messageId, _channel, Evidence(messageId, message, keyword), tenant, message.ReceivedAt));
 
-        // Someone already opted out gets no second confirmation: only the single STOP reply is allowed.
-        return before == ConsentStatus.OptedOut
+        // Waiting messages are canceled by now. Someone already opted out gets no second confirmation.
+        return before == ConsentStatus.OptedOut || !confirm
             ? []
             : await ReplyAsync(messageId, tenant.KeywordReplies.StopConfirmation, OutboundPurpose.OptOutConfirmation, "stop");
     }
 
-    private async Task<IReadOnlyList<Guid>> OptInAsync(Guid messageId, InboundMessage message, TenantSettings tenant)
+    // An opt-in keyword reverses the person's own opt-out, or confirms a pending double opt-in. From a
+    // lead with no consent it is an ordinary message: "yes" to a question is not consent. "Y" counts only
+    // as the answer to a pending request.
+    private async Task<(bool Handled, IReadOnlyList<Guid> Replies)> OptInAsync(
+        Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant, bool confirm)
     {
-        var before = (await Lead.GetAsync()).ConsentOn(_channel);
-        if (before == ConsentStatus.OptedIn)
+        var current = (await Lead.GetAsync()).ConsentRecordOn(_channel);
+        var confirmsRequest = ConsentPolicy.ConfirmsPendingOptIn(current, message.ReceivedAt, tenant.Consent.OptInConfirmationWindow);
+        var reversesOptOut = current?.Status == ConsentStatus.OptedOut && (match.Keyword != "Y" || message.ProviderKeyword is not null);
+        if (!confirmsRequest && !reversesOptOut)
         {
-            return []; // a "YES" in an ongoing conversation is not a new subscription
+            return (false, []);
         }
 
-        await Lead.RecordConsentAsync(new ConsentChange(
-            $"inbound/{messageId}", _channel, ConsentStatus.OptedIn, ConsentSource.Keyword,
-            Evidence(messageId, message, KeywordParser.Parse(message.Body).Keyword ?? "START"), message.ReceivedAt));
-        return await ReplyAsync(messageId, tenant.KeywordReplies.StartConfirmation, OutboundPurpose.OptInConfirmation, "start");
+        var keyword = match.Keyword ?? "provider opt-in keyword";
+        var evidence = confirmsRequest
+            ? $"{Evidence(messageId, message, keyword)} confirming the request: {current!.Evidence}"
+            : Evidence(messageId, message, keyword);
+        await Lead.RecordConsentAsync(new ConsentChange($"inbound/{messageId}", _channel, ConsentStatus.OptedIn, ConsentSource.Keyword, evidence, message.ReceivedAt));
+        return (true, confirm ? await ReplyAsync(messageId, tenant.KeywordReplies.StartConfirmation, OutboundPurpose.OptInConfirmation, "start") : []);
     }
 
     private async Task<IReadOnlyList<Guid>> ReplyAsync(Guid inboundId, string body, OutboundPurpose purpose, string kind)
@@ -351,7 +382,7 @@ internal sealed partial class ConversationGrain(
     private static DateTimeOffset DueAt(OutboundRequest request, LeadSnapshot lead, TenantSettings tenant, DateTimeOffset now)
     {
         var earliest = request.SendAt is { } sendAt && sendAt > now ? sendAt : now;
-        if (request.Purpose != OutboundPurpose.Standard)
+        if (!request.Purpose.IsBusinessInitiated())
         {
             return earliest; // replies to the lead's own keyword go out at once, whatever the hour
         }
@@ -378,7 +409,7 @@ internal sealed partial class ConversationGrain(
             return (RejectionCode.InvalidRequest, "a message needs a body or a template");
         }
 
-        var limit = _channel == Channel.Sms ? MaxSmsBodyLength : MaxWhatsAppBodyLength;
+        var limit = MessageLimits.MaxBody(_channel);
         return request.Body is { Length: var length } && length > limit
             ? (RejectionCode.InvalidRequest, $"the body has {length} characters; {_channel.ToWireName()} allows at most {limit}")
             : null;
@@ -401,7 +432,7 @@ internal sealed partial class ConversationGrain(
         messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,
         request.Template is null ? "text" : "template",
         request.Body ?? $"template:{request.Template!.Name}",
-        status, null, now, request.Template);
+        status, null, now, request.Template, request.Purpose);
 
     private void Remember(MessageRecord record)
     {

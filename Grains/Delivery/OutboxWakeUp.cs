@@ -2,7 +2,7 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Events;
-using Engine.Grains.Storage;
+using Engine.Grains.Storage.Outbox;
 
 namespace Engine.Grains.Delivery;
 
@@ -11,13 +11,13 @@ namespace Engine.Grains.Delivery;
 /// tenant with unpublished events, so a restart resumes at once rather than at the next reminder
 /// tick or poke. Harmless when several silos do it.
 /// </summary>
-internal sealed class OutboxWakeUp(IMessageLog messageLog, IEventLog events, IGrainFactory grains) : IStartupTask
+internal sealed class OutboxWakeUp(IOutbox outbox, IEventLog events, IGrainFactory grains) : IStartupTask
 {
     public async Task Execute(CancellationToken cancellationToken)
     {
-        foreach (var (tenantId, channel) in await messageLog.ListQueuedChannelsAsync(cancellationToken))
+        foreach (var (tenantId, channel) in await outbox.ListQueuedChannelsAsync(cancellationToken))
         {
-            await grains.GetGrain<ISenderGrain>($"{tenantId}/{channel.ToWireName()}").GetBacklogAsync();
+            await grains.GetGrain<ISenderGrain>(GrainKeys.Sender(tenantId, channel)).GetBacklogAsync();
         }
 
         foreach (var tenantId in await events.TenantsWithUnpublishedAsync(cancellationToken))

@@ -17,4 +17,7 @@ public static class ProviderErrors
         || (code is not null && TransientCodes.Contains(code));
 
     public static bool IsOptOut(string? code) => code is not null && OptOutCodes.Contains(code);
+
+    /// <summary>WhatsApp's "the user stopped marketing messages": an opt-out of one channel's marketing.</summary>
+    public static bool IsMarketingOptOut(string? code) => code == "131050";
 }

@@ -5,7 +5,8 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
-using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
+using Engine.Grains.Storage.Outbox;
 
 namespace Engine.Grains.Delivery;
 
@@ -18,7 +19,8 @@ namespace Engine.Grains.Delivery;
 /// </summary>
 [GrainType("sender"), Reentrant]
 internal sealed partial class SenderGrain(
-    IMessageLog messageLog,
+    IOutbox outbox,
+    IConversationLog conversationLog,
     ProviderClients providers,
     TimeProvider time,
     ILogger<SenderGrain> logger) : Grain, ISenderGrain, IRemindable
@@ -44,9 +46,8 @@ internal sealed partial class SenderGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var parts = this.GetPrimaryKeyString().Split('/');
-        (_tenantId, _channel) = (parts[0], ChannelNames.Parse(parts[1]));
-        foreach (var message in await messageLog.ReadOutboxAsync(_tenantId, _channel, ReloadLimit, cancellationToken))
+        (_tenantId, _channel) = GrainKeys.ParseSender(this.GetPrimaryKeyString());
+        foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit, cancellationToken))
         {
             Add(message);
         }
@@ -68,7 +69,7 @@ internal sealed partial class SenderGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // Also a safety net: pick up anything queued while no activation knew of it.
-        foreach (var message in await messageLog.ReadOutboxAsync(_tenantId, _channel, ReloadLimit))
+        foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit))
         {
             Add(message);
         }
@@ -111,9 +112,16 @@ internal sealed partial class SenderGrain(
                     break;
                 }
 
-                await messageLog.MarkAttemptedAsync(batch.Select(m => m.MessageId).ToArray(), cancellationToken);
-                var accepted = await Task.WhenAll(batch.Select(message => HandOffAsync(tenant, message, cancellationToken)));
-                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), batch, cancellationToken);
+                var cleared = await CheckAsync(tenant, batch, now, cancellationToken);
+                var begun = await outbox.BeginHandOffAsync(cleared.Select(m => m.MessageId).ToArray(), cancellationToken);
+                foreach (var withdrawn in cleared.Where(m => !begun.Contains(m.MessageId)))
+                {
+                    _known.Remove(withdrawn.MessageId); // canceled by an opt-out after it was queued
+                }
+
+                var handedOff = cleared.Where(m => begun.Contains(m.MessageId)).ToArray();
+                var accepted = await Task.WhenAll(handedOff.Select(message => HandOffAsync(tenant, message, cancellationToken)));
+                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff, cancellationToken);
             }
         }
         finally
@@ -168,6 +176,44 @@ internal sealed partial class SenderGrain(
         }
 
         return (batch, wait);
+    }
+
+    // The last check before a message leaves, against each lead as it is now: one grain call per lead
+    // (a batch holds one message per conversation) and one query for the leads whose window matters.
+    // Refused messages are suppressed for good; those caught by quiet hours wait in line.
+    private async Task<List<QueuedMessage>> CheckAsync(TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var leads = (await Task.WhenAll(batch.Select(m => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, m.LeadPhone)).GetAsync())))
+            .ToDictionary(lead => lead.Phone, StringComparer.Ordinal);
+        var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
+        var lastInbound = needingWindow.Length == 0
+            ? new Dictionary<string, DateTimeOffset>()
+            : await conversationLog.LastInboundAtAsync(_tenantId, _channel, needingWindow, cancellationToken);
+
+        var cleared = new List<QueuedMessage>(batch.Count);
+        var suppressed = new List<(Guid, string)>();
+        foreach (var message in batch)
+        {
+            var inbound = lastInbound.TryGetValue(message.LeadPhone, out var at) ? at : (DateTimeOffset?)null;
+            var decision = HandOffPolicy.Decide(message, _channel, leads[message.LeadPhone], inbound, tenant, now);
+            switch (decision.Verdict)
+            {
+                case HandOffVerdict.Send:
+                    cleared.Add(message);
+                    break;
+                case HandOffVerdict.Suppress:
+                    suppressed.Add((message.MessageId, decision.Reason!));
+                    _known.Remove(message.MessageId);
+                    LogSuppressed(logger, message.MessageId, decision.Reason!);
+                    break;
+                default:
+                    Requeue(message, decision.NotBefore!.Value - now);
+                    break;
+            }
+        }
+
+        await outbox.RecordSuppressedAsync(suppressed, cancellationToken);
+        return cleared;
     }
 
     // Returns the accepted hand-off (recorded for the whole batch at once), or null when it failed or waits again.
@@ -230,7 +276,7 @@ internal sealed partial class SenderGrain(
 
     private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
     {
-        await messageLog.RecordAcceptedAsync(accepted, cancellationToken);
+        await outbox.RecordAcceptedAsync(accepted, cancellationToken);
         var now = time.GetUtcNow();
         var acceptedIds = accepted.Select(a => a.MessageId).ToHashSet();
         foreach (var message in batch.Where(m => acceptedIds.Contains(m.MessageId)))
@@ -250,18 +296,14 @@ internal sealed partial class SenderGrain(
 
     private async Task FailAsync(QueuedMessage message, Provider provider, string errorCode, CancellationToken cancellationToken)
     {
-        await messageLog.RecordFailedAsync(message.MessageId, provider, errorCode, cancellationToken);
+        await outbox.RecordFailedAsync(message.MessageId, provider, errorCode, cancellationToken);
         _known.Remove(message.MessageId);
         LogFailed(logger, message.MessageId, errorCode);
         if (ProviderErrors.IsOptOut(errorCode))
         {
             var tenant = await GetTenantAsync();
-            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(new ConsentChange(
-                $"send/{message.MessageId}/{errorCode}",
-                tenant.KeywordReplies.OptOutScope == OptOutScope.AllChannels ? null : _channel,
-                ConsentStatus.OptedOut, ConsentSource.ProviderError,
-                $"{provider.ToWireName()} refused message {message.MessageId} with error {errorCode}",
-                time.GetUtcNow()));
+            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(ConsentChanges.ProviderOptOut(
+                $"send/{message.MessageId}", provider, errorCode, message.MessageId.ToString(), _channel, tenant, time.GetUtcNow()));
         }
     }
 
@@ -305,7 +347,7 @@ internal sealed partial class SenderGrain(
         if (_dailyCount is not { } count || count.Day != today)
         {
             var midnight = new DateTimeOffset(today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-            _dailyCount = (today, await messageLog.CountSentSinceAsync(_tenantId, _channel, midnight));
+            _dailyCount = (today, await outbox.CountSentSinceAsync(_tenantId, _channel, midnight));
         }
 
         return _dailyCount.Value.Sent;
@@ -332,6 +374,10 @@ internal sealed partial class SenderGrain(
     [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
         Message = "Message {MessageId} failed for good with {ErrorCode}")]
     private static partial void LogFailed(ILogger logger, Guid messageId, string errorCode);
+
+    [LoggerMessage(EventId = 2204, EventName = "SendSuppressed", Level = LogLevel.Information,
+        Message = "Message {MessageId} suppressed at hand-off: {Reason}")]
+    private static partial void LogSuppressed(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(EventId = 2203, EventName = "DailyCapReached", Level = LogLevel.Warning,
         Message = "Tenant {TenantId} reached its daily cap of {Cap} on {Channel}; the rest waits for tomorrow")]

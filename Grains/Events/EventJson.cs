@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Messages;
 
@@ -21,23 +22,32 @@ public static class EventJson
         DeliveryStatus.Read => Abstractions.Events.EventTypes.MessageRead,
         DeliveryStatus.Failed or DeliveryStatus.Undelivered => Abstractions.Events.EventTypes.MessageFailed,
         DeliveryStatus.Canceled => Abstractions.Events.EventTypes.MessageCanceled,
+        DeliveryStatus.Suppressed => Abstractions.Events.EventTypes.MessageSuppressed,
         _ => null,
     };
 
-    /// <summary>The event of a message record (for the in-memory stores; PostgreSQL builds the same in SQL).</summary>
-    public static EventDraft? OfMessage(MessageRecord m) => TypeOfStatus(m.Status) is { } type
-        ? new EventDraft($"{type}/{m.MessageId}", m.TenantId, type, $"{m.LeadPhone}/{m.Channel.ToWireName()}", m.LeadPhone, m.OccurredAt, Serialize(new
-        {
-            messageId = m.MessageId,
-            phone = m.LeadPhone,
-            channel = m.Channel.ToWireName(),
-            direction = m.Direction.ToWireName(),
-            provider = m.Provider.ToWireName(),
-            providerMessageId = m.ProviderMessageId,
-            messageType = m.MessageType,
-            body = m.Body,
-            status = m.Status.ToWireName(),
-            errorCode = m.ErrorCode,
-        }))
+    /// <summary>The event of a message as it is first stored, with its body (both backends use this).</summary>
+    public static EventDraft? OfMessage(MessageRecord m) => Draft(m, m.OccurredAt, MessageData.Of(m, m.Body, at: null));
+
+    /// <summary>
+    /// The event of a status change at <paramref name="at"/>, without the body (the in-memory stores;
+    /// <c>MessageEventSql.StatusEventCte</c> builds the same fields in PostgreSQL).
+    /// </summary>
+    public static EventDraft? OfStatusChange(MessageRecord m, DateTimeOffset at) => Draft(m, at, MessageData.Of(m, body: null, at));
+
+    private static EventDraft? Draft(MessageRecord m, DateTimeOffset at, MessageData data) => TypeOfStatus(m.Status) is { } type
+        ? new EventDraft($"{type}/{m.MessageId}", m.TenantId, type, $"{m.LeadPhone}/{m.Channel.ToWireName()}", m.LeadPhone, at, Serialize(data))
         : null;
+
+    // One shape for every message event; body only when the message is first stored, at only on status changes.
+    private sealed record MessageData(
+        Guid MessageId, string Phone, string Channel, string Direction, string Provider, string? ProviderMessageId, string MessageType,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Body,
+        string Status, string? ErrorCode,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At)
+    {
+        public static MessageData Of(MessageRecord m, string? body, DateTimeOffset? at) => new(
+            m.MessageId, m.LeadPhone, m.Channel.ToWireName(), m.Direction.ToWireName(), m.Provider.ToWireName(), m.ProviderMessageId,
+            m.MessageType, body, m.Status.ToWireName(), m.ErrorCode, at);
+    }
 }

@@ -3,6 +3,9 @@ using Engine.Grains.Delivery;
 using Engine.Grains.Events;
 using StackExchange.Redis;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
+using Engine.Grains.Storage.Outbox;
+using Engine.Grains.Storage.SendRequests;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -65,7 +68,10 @@ public static partial class EngineHostingExtensions
 
             builder.Services.AddSingleton<IEventNotifier, GrainEventNotifier>();
             builder.Services.AddSingleton<IEventLog, InMemoryEventLog>();
-            builder.Services.AddSingleton<IMessageLog, InMemoryMessageLog>();
+            builder.Services.AddSingleton<InMemoryMessageTable>();
+            builder.Services.AddSingleton<IConversationLog, InMemoryConversationLog>();
+            builder.Services.AddSingleton<IOutbox, InMemoryOutbox>();
+            builder.Services.AddSingleton<ISendRequests, InMemorySendRequests>();
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
@@ -146,7 +152,9 @@ public static partial class EngineHostingExtensions
     public static IServiceCollection AddEnginePostgresStores(this IServiceCollection services) => services
         .AddSingleton<IEventNotifier, GrainEventNotifier>()
         .AddSingleton<IEventLog, PostgresEventLog>()
-        .AddSingleton<IMessageLog, PostgresMessageLog>()
+        .AddSingleton<IConversationLog, PostgresConversationLog>()
+        .AddSingleton<IOutbox, PostgresOutbox>()
+        .AddSingleton<ISendRequests, PostgresSendRequests>()
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
         .AddSingleton<IAutomationLog, PostgresAutomationLog>()
         .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();

@@ -7,6 +7,7 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Hosting;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
 
 namespace Engine.Grains.Leads;
 
@@ -14,6 +15,7 @@ namespace Engine.Grains.Leads;
 internal sealed class LeadGrain(
     [PersistentState("lead", EngineHostingExtensions.StorageName)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
+    IConversationLog conversationLog,
     IEventLog events,
     TimeProvider time) : Grain, ILeadGrain
 {
@@ -62,42 +64,53 @@ internal sealed class LeadGrain(
 
     public Task<LeadSnapshot> GetAsync() => Task.FromResult(Snapshot());
 
-    public async Task<LeadSnapshot> RecordConsentAsync(ConsentChange change)
+    public async Task<ConsentResult> RecordConsentAsync(ConsentChange change)
     {
-        if (state.State.RecentChangeIds.Contains(change.ChangeId))
+        if (await ReplayOfAsync(change) is { } replay)
         {
-            return Snapshot();
+            if (replay.Outcome == ConsentOutcome.Unchanged && change.Status == ConsentStatus.OptedOut)
+            {
+                await WithdrawWaitingAsync(change.Channel is { } one ? [one] : AllChannels, change.Channel); // a retry finishes what a failure left
+            }
+
+            return replay;
         }
 
-        var channels = change.Channel is { } only ? [only] : AllChannels;
-        var entries = channels
+        var decisions = (change.Channel is { } only ? [only] : AllChannels)
             .Select(channel => (Channel: channel, Current: state.State.Consent.GetValueOrDefault(channel)))
-            .Where(c => IsNews(c.Current, change))
-            .Select(c => new ConsentLedgerEntry(
-                $"{change.ChangeId}/{c.Channel.ToWireName()}", _tenantId, _phone, c.Channel,
-                c.Current?.Status ?? ConsentStatus.Unknown, change.Status, change.Source, change.Evidence, change.OccurredAt))
+            .Select(c => (c.Channel, c.Current, Transition: ConsentPolicy.Decide(c.Current, change)))
+            .ToArray();
+
+        // All or nothing: a change refused on one channel changes no channel.
+        if (decisions.FirstOrDefault(d => d.Transition.Outcome == ConsentOutcome.Refused) is { Transition.Reason: { } refusal })
+        {
+            return new ConsentResult(Snapshot(), ConsentOutcome.Refused, refusal);
+        }
+
+        var entries = decisions
+            .Where(d => d.Transition.Outcome is ConsentOutcome.Applied or ConsentOutcome.Superseded)
+            .Select(d => new ConsentLedgerEntry(
+                $"{change.ChangeId}/{d.Channel.ToWireName()}", _tenantId, _phone, d.Channel,
+                d.Current?.Status ?? ConsentStatus.Unknown, change.Status, change.Source, change.Evidence, change.OccurredAt,
+                d.Transition.Outcome, change.ChangeId, change.Fingerprint))
             .ToArray();
 
         // Ledger first: if the state write below fails, the retry finds the entries already stored.
         await ledger.AppendAsync(entries);
         var created = !state.State.Exists;
-        foreach (var entry in entries)
+        var applied = decisions.Where(d => d.Transition.Outcome == ConsentOutcome.Applied).Select(d => d.Channel).ToArray();
+        foreach (var channel in applied)
         {
-            state.State.Consent[entry.Channel] = new ConsentRecord(entry.Channel, change.Status, change.Source, change.Evidence, change.OccurredAt);
+            state.State.Consent[channel] = new ConsentRecord(channel, change.Status, change.Source, change.Evidence, change.OccurredAt);
         }
 
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
-        state.State.RecentChangeIds.Add(change.ChangeId);
-        if (state.State.RecentChangeIds.Count > RememberedChangeIds)
-        {
-            state.State.RecentChangeIds.RemoveAt(0);
-        }
-
+        Remember(change);
         await state.WriteStateAsync();
-        if (change.Status == ConsentStatus.OptedOut)
+        if (change.Status == ConsentStatus.OptedOut && applied.Length > 0)
         {
-            await Automation.OptedOutAsync(change.Channel); // pending steps stop at once
+            await WithdrawWaitingAsync(applied, change.Channel);
         }
         else if (created)
         {
@@ -105,7 +118,49 @@ internal sealed class LeadGrain(
             await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
         }
 
-        return Snapshot();
+        var outcome = applied.Length > 0 ? ConsentOutcome.Applied
+            : entries.Length > 0 ? ConsentOutcome.Superseded
+            : ConsentOutcome.Unchanged;
+        return new ConsentResult(Snapshot(), outcome, decisions.Select(d => d.Transition.Reason).FirstOrDefault(r => r is not null));
+    }
+
+    // Nothing queued, scheduled or automated may reach the lead on those channels after the opt-out
+    // returns; the caller sends the STOP confirmation only after this.
+    private async Task WithdrawWaitingAsync(IReadOnlyCollection<Channel> channels, Channel? automationScope)
+    {
+        await conversationLog.CancelWaitingAsync(_tenantId, _phone, channels, HandOffPolicy.OptedOut);
+        await Automation.OptedOutAsync(automationScope);
+    }
+
+    private async Task<ConsentResult?> ReplayOfAsync(ConsentChange change)
+    {
+        var known = state.State.RecentChangeIds.Contains(change.ChangeId);
+        var fingerprint = state.State.ChangeFingerprints.GetValueOrDefault(change.ChangeId);
+        if (!known && change.ClientKeyed)
+        {
+            fingerprint = await ledger.FindFingerprintAsync(_tenantId, _phone, change.ChangeId);
+            known = fingerprint is not null;
+        }
+
+        if (!known)
+        {
+            return null;
+        }
+
+        return fingerprint is not null && fingerprint != change.Fingerprint
+            ? new ConsentResult(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change")
+            : new ConsentResult(Snapshot(), ConsentOutcome.Unchanged);
+    }
+
+    private void Remember(ConsentChange change)
+    {
+        state.State.RecentChangeIds.Add(change.ChangeId);
+        state.State.ChangeFingerprints[change.ChangeId] = change.Fingerprint;
+        if (state.State.RecentChangeIds.Count > RememberedChangeIds)
+        {
+            state.State.ChangeFingerprints.Remove(state.State.RecentChangeIds[0]);
+            state.State.RecentChangeIds.RemoveAt(0);
+        }
     }
 
     // lead.created has one id per lead, so a retried creation emits it once; each update is its own event.
@@ -123,12 +178,6 @@ internal sealed class LeadGrain(
 
     /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>
     internal static string? Stage(LeadProfile profile) => profile.Attributes.GetValueOrDefault("stage");
-
-    // A repeated opt-out adds nothing to the audit trail; fresh evidence of an opt-in (a new form) does.
-    private static bool IsNews(ConsentRecord? current, ConsentChange change) =>
-        current is null
-        || current.Status != change.Status
-        || (change.Status == ConsentStatus.OptedIn && (current.Source, current.Evidence) != (change.Source, change.Evidence));
 
     private LeadSnapshot Snapshot() => new(
         _tenantId,

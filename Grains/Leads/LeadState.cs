@@ -15,4 +15,7 @@ public sealed class LeadState
 
     /// <summary>Recent consent change ids, so a replayed change is recognised without a ledger read.</summary>
     [Id(4)] public List<string> RecentChangeIds { get; set; } = [];
+
+    /// <summary>What each recent change said (its fingerprint), so a reused id with other content is refused.</summary>
+    [Id(5)] public Dictionary<string, string> ChangeFingerprints { get; set; } = [];
 }

@@ -21,10 +21,13 @@ public static class DeliveryStatusPolicy
         DeliveryStatus.Sending => 3,
         DeliveryStatus.Sent => 4,
         DeliveryStatus.Delivered => 5,
-        DeliveryStatus.Read or DeliveryStatus.Failed or DeliveryStatus.Undelivered or DeliveryStatus.Canceled => TerminalRank,
+        DeliveryStatus.Read or DeliveryStatus.Failed or DeliveryStatus.Undelivered or DeliveryStatus.Canceled or DeliveryStatus.Suppressed => TerminalRank,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown status."),
     };
 
     /// <summary>True when a report of <paramref name="next"/> may replace <paramref name="current"/>.</summary>
     public static bool CanAdvance(DeliveryStatus current, DeliveryStatus next) => RankOf(next) > RankOf(current);
+
+    /// <summary>Statuses of messages withdrawn before they reached a provider.</summary>
+    public static bool IsWithdrawn(DeliveryStatus status) => status is DeliveryStatus.Canceled or DeliveryStatus.Suppressed;
 }

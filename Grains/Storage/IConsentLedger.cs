@@ -3,7 +3,10 @@ using Engine.Grains.Abstractions.Consent;
 
 namespace Engine.Grains.Storage;
 
-/// <summary>One consent change as the audit ledger keeps it.</summary>
+/// <summary>
+/// One consent change on one channel as the audit ledger keeps it. <see cref="EntryId"/> is unique per
+/// lead; <see cref="ChangeId"/> and <see cref="Fingerprint"/> name the change and what it said.
+/// </summary>
 public sealed record ConsentLedgerEntry(
     string EntryId,
     string TenantId,
@@ -13,14 +16,23 @@ public sealed record ConsentLedgerEntry(
     ConsentStatus Status,
     ConsentSource Source,
     string? Evidence,
-    DateTimeOffset OccurredAt);
+    DateTimeOffset OccurredAt,
+    ConsentOutcome Outcome = ConsentOutcome.Applied,
+    string? ChangeId = null,
+    string? Fingerprint = null,
+    long Sequence = 0,
+    DateTimeOffset? RecordedAt = null);
 
 /// <summary>The append-only audit trail of consent. Appending an entry id twice stores it once.</summary>
 public interface IConsentLedger
 {
-    /// <summary>Appends the entries that are not stored yet, in one transaction.</summary>
+    /// <summary>Appends the entries that are not stored yet, in one transaction, each with its consent.changed event.</summary>
     Task AppendAsync(IReadOnlyList<ConsentLedgerEntry> entries, CancellationToken cancellationToken = default);
 
-    /// <summary>A lead's consent history, oldest first.</summary>
-    Task<IReadOnlyList<ConsentLedgerEntry>> ReadAsync(string tenantId, string leadPhone, CancellationToken cancellationToken = default);
+    /// <summary>A page of a lead's consent history in the order it was recorded, after <paramref name="afterSequence"/>.</summary>
+    Task<IReadOnlyList<ConsentLedgerEntry>> ReadAsync(
+        string tenantId, string leadPhone, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The fingerprint recorded with a change id of the lead, or null when the id is not in the ledger.</summary>
+    Task<string?> FindFingerprintAsync(string tenantId, string leadPhone, string changeId, CancellationToken cancellationToken = default);
 }

@@ -6,41 +6,55 @@ using Engine.Grains.Events;
 namespace Engine.Grains.Storage;
 
 /// <summary>The consent ledger of the embedded, single-process engine. Nothing survives a restart.</summary>
-public sealed class InMemoryConsentLedger(IEventLog events) : IConsentLedger
+public sealed class InMemoryConsentLedger(IEventLog events, TimeProvider time) : IConsentLedger
 {
     private readonly List<ConsentLedgerEntry> _entries = [];
-    private readonly HashSet<string> _ids = [];
+    private readonly HashSet<(string, string, string)> _ids = [];
     private readonly Lock _gate = new();
 
     public async Task AppendAsync(IReadOnlyList<ConsentLedgerEntry> entries, CancellationToken cancellationToken = default)
     {
-        ConsentLedgerEntry[] added;
+        List<ConsentLedgerEntry> added = [];
         lock (_gate)
         {
-            added = entries.Where(entry => _ids.Add(entry.EntryId)).ToArray();
-            _entries.AddRange(added);
+            foreach (var entry in entries.Where(e => _ids.Add((e.TenantId, e.LeadPhone, e.EntryId))))
+            {
+                var stored = entry with { Sequence = _entries.Count + 1, RecordedAt = time.GetUtcNow() };
+                _entries.Add(stored);
+                added.Add(stored);
+            }
         }
 
         foreach (var entry in added)
         {
-            await events.AppendAsync(new EventDraft($"{EventTypes.ConsentChanged}/{entry.EntryId}", entry.TenantId, EventTypes.ConsentChanged,
-                entry.LeadPhone, entry.LeadPhone, entry.OccurredAt, EventJson.Serialize(new
+            await events.AppendAsync(new EventDraft($"{EventTypes.ConsentChanged}/{entry.TenantId}/{entry.LeadPhone}/{entry.EntryId}", entry.TenantId,
+                EventTypes.ConsentChanged, entry.LeadPhone, entry.LeadPhone, entry.OccurredAt, EventJson.Serialize(new
                 {
                     phone = entry.LeadPhone, channel = entry.Channel.ToWireName(), previousStatus = entry.PreviousStatus.ToWireName(),
                     status = entry.Status.ToWireName(), source = entry.Source.ToWireName(), evidence = entry.Evidence,
+                    outcome = ConsentLedgerNames.Outcome(entry.Outcome),
                 })), cancellationToken);
         }
     }
 
-    public Task<IReadOnlyList<ConsentLedgerEntry>> ReadAsync(string tenantId, string leadPhone, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ConsentLedgerEntry>> ReadAsync(
+        string tenantId, string leadPhone, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            IReadOnlyList<ConsentLedgerEntry> history = _entries
-                .Where(e => e.TenantId == tenantId && e.LeadPhone == leadPhone)
-                .OrderBy(e => e.OccurredAt)
+            IReadOnlyList<ConsentLedgerEntry> page = _entries
+                .Where(e => e.TenantId == tenantId && e.LeadPhone == leadPhone && e.Sequence > afterSequence)
+                .Take(limit)
                 .ToArray();
-            return Task.FromResult(history);
+            return Task.FromResult(page);
+        }
+    }
+
+    public Task<string?> FindFingerprintAsync(string tenantId, string leadPhone, string changeId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_entries.FirstOrDefault(e => e.TenantId == tenantId && e.LeadPhone == leadPhone && e.ChangeId == changeId)?.Fingerprint);
         }
     }
 }

@@ -106,7 +106,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
-    public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null)
+    public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null, ConsentRules? consent = null)
     {
         var tenant = new TestTenant($"gw-{Guid.NewGuid():N}"[..16], $"auth-{Guid.NewGuid():N}", $"secret-{Guid.NewGuid():N}", "verify-me", "1098765432");
         await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
@@ -118,6 +118,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 Sms = new SmsChannel { AccountSid = "AC" + new string('7', 32), AuthToken = tenant.TwilioAuthToken, FromNumber = "+14155550100" },
                 Whatsapp = new WhatsAppChannel { PhoneNumberId = tenant.PhoneNumberId, AccessToken = "wa-token", AppSecret = tenant.MetaAppSecret, VerifyToken = tenant.VerifyToken },
                 RateLimits = limits,
+                ConsentRules = consent,
                 QuietHours = new QuietHours { Enabled = false, AllowedFrom = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(8)), AllowedUntil = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromHours(21)) },
             },
         }, AdminAuth);

@@ -6,7 +6,7 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Storage;
+using Engine.Grains.Storage.Messages;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Engine.Gateway.Tests.Webhooks;
@@ -141,7 +141,7 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
         var tenant = await fixture.CreateTenantAsync();
         var sid = NewSid();
         const string lead = "+12125550190";
-        await fixture.Gateway.Services.GetRequiredService<IMessageLog>().TryAppendAsync(new MessageRecord(
+        await fixture.Gateway.Services.GetRequiredService<IConversationLog>().TryAppendAsync(new MessageRecord(
             Guid.NewGuid(), tenant.Id, lead, Channel.Sms, Direction.Outbound, Provider.Twilio, sid, "text", "Tour at 5?", DeliveryStatus.Sending, null, DateTimeOffset.UtcNow));
 
         foreach (var status in new[] { "delivered", "sent", "queued", "delivered", "sent" })

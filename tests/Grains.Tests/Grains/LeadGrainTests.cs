@@ -20,8 +20,8 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
 
         await lead.RecordConsentAsync(optIn);
         await lead.RecordConsentAsync(optIn); // a retried request
-        var snapshot = await lead.RecordConsentAsync(
-            new ConsentChange("api-9", null, ConsentStatus.OptedOut, ConsentSource.UserRequest, "called the office", FormFilledAt.AddDays(1)));
+        var snapshot = (await lead.RecordConsentAsync(
+            new ConsentChange("api-9", null, ConsentStatus.OptedOut, ConsentSource.UserRequest, "called the office", FormFilledAt.AddDays(1)))).Lead;
 
         Assert.Equal(ConsentStatus.OptedOut, snapshot.ConsentOn(Channel.Sms));
         Assert.Equal(ConsentStatus.OptedOut, snapshot.ConsentOn(Channel.WhatsApp));
