@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
@@ -76,7 +75,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
     public override async Task<V1.GetConversationResponse> GetConversation(V1.GetConversationRequest request, ServerCallContext context)
     {
         var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
-        var size = PageSize(request.PageSize);
+        var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (MessageCursor?)null : DecodeMessageCursor(request.PageToken);
         var page = await messageLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
         var snapshot = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).GetAsync();
@@ -88,7 +87,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Encode($"{lastShown.OccurredAt.UtcTicks}|{lastShown.MessageId}");
+            response.NextPageToken = Paging.Token(lastShown.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.MessageId.ToString());
         }
 
         return response;
@@ -99,7 +98,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         RequestValidation.RequireTenantId(request.TenantId);
         await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
         await RequireTenantAsync(request.TenantId);
-        var size = PageSize(request.PageSize);
+        var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (ConversationCursor?)null : DecodeConversationCursor(request.PageToken);
         var page = await messageLog.ListConversationsAsync(request.TenantId, after, size + 1, context.CancellationToken);
         var response = new V1.ListConversationsResponse
@@ -118,7 +117,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Encode($"{lastShown.LastActivityAt.UtcTicks}|{lastShown.LeadPhone}|{lastShown.Channel.ToWireName()}");
+            response.NextPageToken = Paging.Token(lastShown.LastActivityAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.LeadPhone, lastShown.Channel.ToWireName());
         }
 
         return response;
@@ -155,49 +154,19 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IMessageLo
         OccurredAt = Timestamp.FromDateTimeOffset(m.OccurredAt),
     };
 
-    private static int PageSize(int requested)
-    {
-        if (requested is < 0 or > 200)
-        {
-            RpcErrors.InvalidArgument("page_size", "must be between 1 and 200");
-        }
-
-        return requested == 0 ? 50 : requested;
-    }
-
     private static MessageCursor DecodeMessageCursor(string token)
     {
-        var parts = Decode(token).Split('|');
-        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
+        var parts = Paging.Parts(token, 2);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
             ? new MessageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
-            : InvalidToken<MessageCursor>();
+            : Paging.InvalidToken<MessageCursor>();
     }
 
     private static ConversationCursor DecodeConversationCursor(string token)
     {
-        var parts = Decode(token).Split('|');
-        return parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
+        var parts = Paging.Parts(token, 3);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
             ? new ConversationCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1], channel)
-            : InvalidToken<ConversationCursor>();
-    }
-
-    private static string Encode(string cursor) => Convert.ToBase64String(Encoding.UTF8.GetBytes(cursor));
-
-    private static string Decode(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            return "";
-        }
-    }
-
-    private static T InvalidToken<T>()
-    {
-        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
-        return default!;
+            : Paging.InvalidToken<ConversationCursor>();
     }
 }

@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace Engine.Gateway.Grpc;
+
+/// <summary>
+/// Page sizes and page tokens of the paged calls. A token is the last shown item's sort key, so the next
+/// page starts right after it however many items arrive meanwhile; callers treat it as opaque.
+/// </summary>
+internal static class Paging
+{
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 200;
+
+    /// <summary>The page size asked for, 0 meaning the default; INVALID_ARGUMENT outside 1-200.</summary>
+    public static int PageSize(int requested)
+    {
+        if (requested is < 0 or > MaxPageSize)
+        {
+            RpcErrors.InvalidArgument("page_size", $"must be between 1 and {MaxPageSize}");
+        }
+
+        return requested == 0 ? DefaultPageSize : requested;
+    }
+
+    /// <summary>A token for a sort key made of <paramref name="parts"/>, none of which may contain '|'.</summary>
+    public static string Token(params string[] parts) => Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('|', parts)));
+
+    /// <summary>The <paramref name="count"/> parts of a token this API returned; INVALID_ARGUMENT otherwise.</summary>
+    public static string[] Parts(string token, int count)
+    {
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            text = "";
+        }
+
+        var parts = text.Split('|');
+        return parts.Length == count ? parts : InvalidToken<string[]>();
+    }
+
+    /// <summary>INVALID_ARGUMENT naming page_token; typed so that it can end an expression.</summary>
+    public static T InvalidToken<T>()
+    {
+        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
+        return default!;
+    }
+}
