@@ -69,7 +69,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Paging.Encode($"{lastShown.OccurredAt.UtcTicks}|{lastShown.MessageId}");
+            response.NextPageToken = Paging.Token(lastShown.OccurredAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.MessageId.ToString());
         }
 
         return response;
@@ -99,7 +99,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
         if (page.Count > size)
         {
             var lastShown = page[size - 1];
-            response.NextPageToken = Paging.Encode($"{lastShown.LastActivityAt.UtcTicks}|{lastShown.LeadPhone}|{lastShown.Channel.ToWireName()}");
+            response.NextPageToken = Paging.Token(lastShown.LastActivityAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.LeadPhone, lastShown.Channel.ToWireName());
         }
 
         return response;
@@ -138,16 +138,16 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
 
     private static MessageCursor DecodeMessageCursor(string token)
     {
-        var parts = Paging.Decode(token).Split('|');
-        return parts.Length == 2 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
+        var parts = Paging.Parts(token, 2);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && Guid.TryParse(parts[1], out var id)
             ? new MessageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), id)
             : Paging.InvalidToken<MessageCursor>();
     }
 
     private static ConversationCursor DecodeConversationCursor(string token)
     {
-        var parts = Paging.Decode(token).Split('|');
-        return parts.Length == 3 && long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
+        var parts = Paging.Parts(token, 3);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && ChannelNames.TryParse(parts[2], out var channel)
             ? new ConversationCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1], channel)
             : Paging.InvalidToken<ConversationCursor>();
     }

@@ -73,12 +73,12 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
     {
         var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
         var size = Paging.PageSize(request.PageSize);
-        var after = request.PageToken.Length == 0 ? 0 : Paging.DecodeSequence(request.PageToken);
+        var after = request.PageToken.Length == 0 ? 0 : Paging.Sequence(request.PageToken);
         var page = await ledger.ReadAsync(request.TenantId, phone, after, size + 1, context.CancellationToken);
         var response = new V1.ListConsentHistoryResponse { Entries = { page.Take(size).Select(LeadMapping.ToProto) } };
         if (page.Count > size)
         {
-            response.NextPageToken = Paging.EncodeSequence(page[size - 1].Sequence);
+            response.NextPageToken = Paging.SequenceToken(page[size - 1].Sequence);
         }
 
         return response;

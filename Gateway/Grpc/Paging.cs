@@ -3,40 +3,54 @@ using System.Text;
 
 namespace Engine.Gateway.Grpc;
 
-/// <summary>page_size and page_token, the same on every list call: opaque tokens over keyset cursors.</summary>
+/// <summary>
+/// Page sizes and page tokens of the paged calls. A token is the last shown item's sort key, so the next
+/// page starts right after it however many items arrive meanwhile; callers treat it as opaque.
+/// </summary>
 internal static class Paging
 {
-    /// <summary>A validated page size: 1-200, 50 when unset.</summary>
+    private const int DefaultPageSize = 50;
+    private const int MaxPageSize = 200;
+
+    /// <summary>The page size asked for, 0 meaning the default; INVALID_ARGUMENT outside 1-200.</summary>
     public static int PageSize(int requested)
     {
-        if (requested is < 0 or > 200)
+        if (requested is < 0 or > MaxPageSize)
         {
-            RpcErrors.InvalidArgument("page_size", "must be between 1 and 200");
+            RpcErrors.InvalidArgument("page_size", $"must be between 1 and {MaxPageSize}");
         }
 
-        return requested == 0 ? 50 : requested;
+        return requested == 0 ? DefaultPageSize : requested;
     }
 
-    public static string Encode(string cursor) => Convert.ToBase64String(Encoding.UTF8.GetBytes(cursor));
+    /// <summary>A token for a sort key made of <paramref name="parts"/>, none of which may contain '|'.</summary>
+    public static string Token(params string[] parts) => Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('|', parts)));
 
-    /// <summary>The cursor inside a token, or "" when the token is not one of ours.</summary>
-    public static string Decode(string token)
+    /// <summary>The <paramref name="count"/> parts of a token this API returned; INVALID_ARGUMENT otherwise.</summary>
+    public static string[] Parts(string token, int count)
     {
+        string text;
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
         }
         catch (FormatException)
         {
-            return "";
+            text = "";
         }
+
+        var parts = text.Split('|');
+        return parts.Length == count ? parts : InvalidToken<string[]>();
     }
 
-    public static string EncodeSequence(long sequence) => Encode(sequence.ToString(CultureInfo.InvariantCulture));
+    /// <summary>A token for a position in a sequence (a ledger's order).</summary>
+    public static string SequenceToken(long sequence) => Token(sequence.ToString(CultureInfo.InvariantCulture));
 
-    public static long DecodeSequence(string token) =>
-        long.TryParse(Decode(token), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : InvalidToken<long>();
+    /// <summary>The sequence inside a <see cref="SequenceToken"/>; INVALID_ARGUMENT otherwise.</summary>
+    public static long Sequence(string token) =>
+        long.TryParse(Parts(token, 1)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : InvalidToken<long>();
 
+    /// <summary>INVALID_ARGUMENT naming page_token; typed so that it can end an expression.</summary>
     public static T InvalidToken<T>()
     {
         RpcErrors.InvalidArgument("page_token", "is not a token this API returned");

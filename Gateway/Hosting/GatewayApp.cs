@@ -33,6 +33,7 @@ public static class GatewayApp
         app.MapGrpcService<AutomationGrpcService>();
         app.MapGrpcService<EventGrpcService>();
         app.MapGrpcService<PartnerWebhookGrpcService>();
+        app.MapGrpcService<WebhookGrpcService>();
         app.MapWebhookEndpoints();
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {

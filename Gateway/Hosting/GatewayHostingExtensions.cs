@@ -1,6 +1,7 @@
 using System.Net;
 using Engine.Gateway.Simulator;
 using Engine.Grains.Hosting;
+using Engine.Grains.Storage;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -23,12 +24,14 @@ internal static partial class GatewayHostingExtensions
         {
             builder.UseBuiltInProviderSimulator();
             builder.AddEngineSilo(allowEmbedded: true);
+            builder.Services.AddSingleton<IRejectedWebhookLog, InMemoryRejectedWebhookLog>(); // only the gateway reads or writes it
         }
         else
         {
             builder.AddEngineSettings();
             builder.AddPostgres(connections.Postgres!, applySchema: false);
             builder.Services.AddEnginePostgresStores(); // conversation history is read straight from the log
+            builder.Services.AddSingleton<IRejectedWebhookLog, PostgresRejectedWebhookLog>(); // only the gateway reads or writes it
             var cluster = builder.Configuration.GetClusterSettings();
             var connectStarted = DateTimeOffset.UtcNow;
             builder.UseOrleansClient(client => client

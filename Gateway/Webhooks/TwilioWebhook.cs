@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
@@ -5,31 +7,35 @@ using Engine.Grains.Policies;
 
 namespace Engine.Gateway.Webhooks;
 
-/// <summary>An inbound message as Twilio posts it (SMS, MMS or WhatsApp through Twilio).</summary>
-internal sealed record TwilioInbound(
-    Channel Channel, string LeadPhone, string MessageSid, string? Body, string MessageType, string? ProfileName, KeywordKind? OptOutType = null);
-
-/// <summary>A Twilio status callback for one of our outbound messages.</summary>
-internal sealed record TwilioStatus(Channel Channel, string LeadPhone, string MessageSid, DeliveryStatus Status, string? ErrorCode);
-
-/// <summary>Reads Twilio's form fields; unknown fields are ignored, missing required ones are named.</summary>
+/// <summary>
+/// Reads Twilio's form fields; unknown fields are ignored. A request that lacks what it needs is
+/// returned as an invalid item (the whole form, as JSON) naming the field.
+/// </summary>
 internal static class TwilioWebhook
 {
+    public const string InboundKind = "inbound";
+    public const string StatusKind = "status";
+
     private const string WhatsAppPrefix = "whatsapp:";
 
-    public static (TwilioInbound? Message, string? Error) ParseInbound(IReadOnlyDictionary<string, string> form)
+    // Stored and shown to operators, never put in a page: keep '+' in numbers readable rather than \u002B.
+    private static readonly JsonSerializerOptions RawJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static (TwilioInbound? Message, InvalidItem? Invalid) ParseInbound(IReadOnlyDictionary<string, string> form)
     {
         var sid = Field(form, "MessageSid") ?? Field(form, "SmsMessageSid") ?? Field(form, "SmsSid");
         if (sid is null)
         {
-            return (null, "MessageSid is missing");
+            return (null, Invalid(InboundKind, "missing_message_sid", "MessageSid is missing", form));
         }
 
         var from = Field(form, "From");
         var lead = PhoneNumberNormalizer.Normalize(from);
         if (!lead.IsValid)
         {
-            return (null, from is null ? "From is missing" : $"From: {lead.Error}");
+            return (null, from is null
+                ? Invalid(InboundKind, "missing_from", "From is missing", form)
+                : Invalid(InboundKind, "invalid_from", $"From: {lead.Error}", form));
         }
 
         var mediaCount = int.TryParse(Field(form, "NumMedia"), out var count) ? count : 0;
@@ -48,25 +54,32 @@ internal static class TwilioWebhook
         _ => null,
     };
 
-    public static (TwilioStatus? Status, string? Error) ParseStatus(IReadOnlyDictionary<string, string> form)
+    public static (TwilioStatus? Status, InvalidItem? Invalid) ParseStatus(IReadOnlyDictionary<string, string> form)
     {
         var sid = Field(form, "MessageSid") ?? Field(form, "SmsSid");
-        var statusText = Field(form, "MessageStatus") ?? Field(form, "SmsStatus");
-        if (sid is null || statusText is null)
+        if (sid is null)
         {
-            return (null, sid is null ? "MessageSid is missing" : "MessageStatus is missing");
+            return (null, Invalid(StatusKind, "missing_message_sid", "MessageSid is missing", form));
+        }
+
+        var statusText = Field(form, "MessageStatus") ?? Field(form, "SmsStatus");
+        if (statusText is null)
+        {
+            return (null, Invalid(StatusKind, "missing_message_status", "MessageStatus is missing", form));
         }
 
         var to = Field(form, "To");
         var lead = PhoneNumberNormalizer.Normalize(to);
         if (!lead.IsValid)
         {
-            return (null, to is null ? "To is missing" : $"To: {lead.Error}");
+            return (null, to is null
+                ? Invalid(StatusKind, "missing_to", "To is missing", form)
+                : Invalid(StatusKind, "invalid_to", $"To: {lead.Error}", form));
         }
 
         if (MapStatus(statusText) is not { } status)
         {
-            return (null, $"MessageStatus '{statusText}' is not a Twilio message status");
+            return (null, Invalid(StatusKind, "unknown_message_status", $"MessageStatus '{statusText}' is not a Twilio message status", form));
         }
 
         return (new TwilioStatus(ChannelOf(to!), lead.E164!, sid, status, Field(form, "ErrorCode")), null);
@@ -91,4 +104,8 @@ internal static class TwilioWebhook
 
     private static string? Field(IReadOnlyDictionary<string, string> form, string name) =>
         form.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    // The form as one JSON object, in the order Twilio sent the fields.
+    private static InvalidItem Invalid(string kind, string code, string reason, IReadOnlyDictionary<string, string> form) =>
+        new(kind, code, reason, JsonSerializer.Serialize(form, RawJson));
 }

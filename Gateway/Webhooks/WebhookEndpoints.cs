@@ -1,18 +1,16 @@
 using System.Text;
-using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Hosting;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 
 namespace Engine.Gateway.Webhooks;
 
 /// <summary>
-/// Provider webhooks. Order of checks: tenant (404), signature over the raw request (403), payload
-/// (400), then processing. Anything that fails after that answers 5xx so the provider retries; every
-/// step is idempotent, so the retry completes what the failed attempt left undone.
+/// Provider webhooks. Order of checks: tenant (404), signature over the raw request (403), a body that
+/// is not the provider's webhook at all (400), then each item on its own: an item that cannot be used
+/// is recorded in the rejected-webhook log and acknowledged, so the provider neither retries it forever
+/// nor drops the good items batched with it. Anything that fails after that answers 5xx so the provider
+/// retries; every step is idempotent, so the retry completes what the failed attempt left undone.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -36,10 +34,11 @@ internal static partial class WebhookEndpoints
             return rejection;
         }
 
-        var (message, error) = TwilioWebhook.ParseInbound(form!);
+        var (message, invalid) = TwilioWebhook.ParseInbound(form!);
         if (message is null)
         {
-            return context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, error!);
+            await context.RecordRejectedAsync(tenant, Provider.Twilio, [invalid!]);
+            return Twiml();
         }
 
         var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, message.LeadPhone, message.Channel));
@@ -57,10 +56,11 @@ internal static partial class WebhookEndpoints
             return rejection;
         }
 
-        var (status, error) = TwilioWebhook.ParseStatus(form!);
+        var (status, invalid) = TwilioWebhook.ParseStatus(form!);
         if (status is null)
         {
-            return context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, error!);
+            await context.RecordRejectedAsync(tenant, Provider.Twilio, [invalid!]);
+            return Twiml();
         }
 
         var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, status.LeadPhone, status.Channel));
@@ -105,7 +105,12 @@ internal static partial class WebhookEndpoints
             return context.Reject("meta", "malformed", StatusCodes.Status400BadRequest, error!);
         }
 
-        // Changes for another business number are not this tenant's; acknowledge and skip them.
+        // Changes for another business number are not this tenant's; acknowledge and skip them. Items of
+        // a change that names no number came with this tenant's signature, so they are recorded here.
+        await context.RecordRejectedAsync(tenant, Provider.Meta, notification.Invalid
+            .Where(i => i.PhoneNumberId is null || i.PhoneNumberId == whatsApp.PhoneNumberId)
+            .Select(i => i.Item)
+            .ToArray());
         var messages = notification.Messages.Where(m => m.PhoneNumberId == whatsApp.PhoneNumberId);
         var statuses = notification.Statuses.Where(s => s.PhoneNumberId == whatsApp.PhoneNumberId);
         var work = messages.Select(m => (m.LeadPhone, Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
@@ -189,52 +194,4 @@ internal static partial class WebhookEndpoints
     }
 
     private static IResult Twiml() => Results.Text(EmptyTwiml, "text/xml", Encoding.UTF8);
-}
-
-/// <summary>What every webhook handler needs, resolved once from DI.</summary>
-internal sealed partial class WebhookContext(
-    IClusterClient cluster,
-    TenantDirectory tenants,
-    WebhookDeduplicator deduplicator,
-    WebhookMetrics metrics,
-    IOptions<EngineSettings> engine,
-    TimeProvider time,
-    ILogger<WebhookContext> logger)
-{
-    public IClusterClient Cluster => cluster;
-    public TenantDirectory Tenants => tenants;
-    public TimeProvider Time => time;
-
-    /// <summary>The URL the provider called, rebuilt from Engine:PublicBaseUrl (proxies change Host).</summary>
-    public string PublicUrl(HttpContext http)
-    {
-        var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path + http.Request.QueryString;
-        var publicBase = engine.Value.PublicBaseUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
-        return publicBase.TrimEnd('/') + rawTarget;
-    }
-
-    /// <summary>Runs <paramref name="process"/> unless the item was processed before; marks it afterwards.</summary>
-    public async Task ProcessOnceAsync(string provider, string kind, string key, Func<Task> process)
-    {
-        if (await deduplicator.WasProcessedAsync(key))
-        {
-            metrics.Item(provider, kind, "duplicate");
-            return;
-        }
-
-        await process();
-        await deduplicator.MarkProcessedAsync(key);
-        metrics.Item(provider, kind, "processed");
-    }
-
-    public IResult Reject(string provider, string reason, int statusCode, string detail)
-    {
-        metrics.Rejected(provider, reason);
-        LogRejected(logger, provider, reason, statusCode);
-        return Results.Problem(detail: detail, statusCode: statusCode, title: reason);
-    }
-
-    [LoggerMessage(EventId = 3001, EventName = "WebhookRejected", Level = LogLevel.Information,
-        Message = "Rejected {Provider} webhook: {Reason} ({StatusCode})")]
-    private static partial void LogRejected(ILogger logger, string provider, string reason, int statusCode);
 }

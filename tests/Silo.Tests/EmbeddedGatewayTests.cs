@@ -1,4 +1,6 @@
+using Engine.Gateway.Grpc.V1;
 using Engine.TestSupport;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 
@@ -28,5 +30,11 @@ public sealed class EmbeddedGatewayTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, status);
         Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(30));
         Assert.Contains("NOTHING IS DURABLE", gateway.Output, StringComparison.Ordinal);
+
+        // The service is built from the embedded stores before it checks the key, so a missing
+        // store would fail here with something other than UNAUTHENTICATED.
+        var rejected = await Assert.ThrowsAsync<RpcException>(() => new WebhookService.WebhookServiceClient(channel)
+            .ListRejectedWebhooksAsync(new ListRejectedWebhooksRequest { TenantId = "acme" }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, rejected.StatusCode);
     }
 }

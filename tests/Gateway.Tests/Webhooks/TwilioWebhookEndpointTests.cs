@@ -1,6 +1,6 @@
 using Engine.TestSupport;
-using System.Diagnostics.Metrics;
 using System.Net;
+using System.Text.Json;
 using Engine.Gateway.Webhooks;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
@@ -51,7 +51,7 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
     public async Task BadOrMissingSignature_Is403_StoresNothing_AndIsCounted()
     {
         var tenant = await fixture.CreateTenantAsync();
-        using var rejections = new RejectionCounter();
+        using var rejections = new WebhookCounter("engine.webhooks.rejected");
         var (badSid, missingSid) = (NewSid(), NewSid());
 
         var bad = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}",
@@ -66,7 +66,8 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, missingResponse.StatusCode);
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1", tenant.Id));
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM consent_ledger WHERE tenant_id = $1", tenant.Id));
-        Assert.Equal(2, rejections.Count("twilio", "bad_signature"));
+        Assert.Equal(2, rejections.Count(("provider", "twilio"), ("reason", "bad_signature")));
+        Assert.Empty(await fixture.ListRejectedAsync(tenant));
     }
 
     [Fact]
@@ -93,29 +94,55 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
     }
 
     [Theory]
-    [InlineData("From", "From is missing")]
-    [InlineData("MessageSid", "MessageSid is missing")]
-    public async Task MalformedPayload_Is400_WithTheReason(string dropped, string reason)
+    [InlineData("From", "missing_from", "From is missing")]
+    [InlineData("MessageSid", "missing_message_sid", "MessageSid is missing")]
+    public async Task UnusableInbound_Is200WithEmptyTwiml_IsRecorded_AndStoresNoMessage(string dropped, string code, string reason)
     {
         var tenant = await fixture.CreateTenantAsync();
-        var fields = Signed.TwilioInbound(NewSid(), "+12125550142", "hi")
+        using var counter = new WebhookCounter("engine.webhooks.rejected_items");
+        var sid = NewSid();
+        var fields = Signed.TwilioInbound(sid, "+12125550142", "hi")
             .Where(f => f.Key != dropped && !(dropped == "MessageSid" && f.Key is "SmsMessageSid" or "SmsSid")).ToList();
 
         var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}", fields));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<Response/>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1", tenant.Id));
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal(("twilio", "inbound", code, reason), (rejected.Provider, rejected.Kind, rejected.Code, rejected.Reason));
+        var raw = JsonSerializer.Deserialize<Dictionary<string, string>>(rejected.Raw)!;
+        Assert.Equal(fields.ToDictionary(f => f.Key, f => f.Value), raw);
+        Assert.Equal(1, counter.Count(("provider", "twilio"), ("kind", "inbound"), ("reason", code)));
     }
 
     [Fact]
-    public async Task InvalidNumber_Is400_NamingTheField()
+    public async Task InboundFromSomethingThatIsNotANumber_Is200_AndIsRecorded_NamingTheField()
     {
         var tenant = await fixture.CreateTenantAsync();
 
         var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}", Signed.TwilioInbound(NewSid(), "+1 000", "hi")));
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("From:", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal("invalid_from", rejected.Code);
+        Assert.StartsWith("From: ", rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("\"From\":\"+1 000\"", rejected.Raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnusableStatusCallback_Is200_AndIsRecorded()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var fields = StatusFields(NewSid(), "+12125550190", "delivered").Where(f => f.Key != "To").ToList();
+
+        var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}/status", fields));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<Response/>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal(("status", "missing_to", "To is missing"), (rejected.Kind, rejected.Code, rejected.Reason));
     }
 
     [Fact]
@@ -177,41 +204,4 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
     ];
 
     private static string NewSid() => "SM" + Guid.NewGuid().ToString("N");
-
-    /// <summary>Listens to the gateway's rejection counter for the duration of a test.</summary>
-    private sealed class RejectionCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly List<(string Provider, string Reason)> _seen = [];
-
-        public RejectionCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == WebhookMetrics.MeterName && instrument.Name == "engine.webhooks.rejected")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                var values = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
-                lock (_seen)
-                {
-                    _seen.Add((values["provider"]!, values["reason"]!));
-                }
-            });
-            _listener.Start();
-        }
-
-        public int Count(string provider, string reason)
-        {
-            lock (_seen)
-            {
-                return _seen.Count(s => s == (provider, reason));
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
-    }
 }

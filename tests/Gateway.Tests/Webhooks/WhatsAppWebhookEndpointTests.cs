@@ -1,5 +1,6 @@
 using Engine.TestSupport;
 using System.Net;
+using System.Text.Json;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
@@ -60,23 +61,90 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
     public async Task BadSignature_Is403_AndStoresNothing()
     {
         var tenant = await fixture.CreateTenantAsync();
-        var json = WhatsAppPayloads.Notification("waba", [WhatsAppPayloads.Change(tenant.PhoneNumberId, messages: [WhatsAppPayloads.Text("16505551234", "wamid.bad", "STOP")])]);
+        var json = WhatsAppPayloads.Notification("waba", [WhatsAppPayloads.Change(tenant.PhoneNumberId, messages: [
+            WhatsAppPayloads.Text("16505551234", "wamid.bad", "STOP"), """{"id":"wamid.nofrom","type":"text"}""",
+        ])]);
 
         var response = await fixture.Http.SendAsync(Signed.Meta(tenant, json, signatureOverride: "sha256=" + new string('0', 64)));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1", tenant.Id));
+        Assert.Empty(await fixture.ListRejectedAsync(tenant));
     }
 
-    [Fact]
-    public async Task MalformedJson_Is400_WithTheReason()
+    [Theory]
+    [InlineData("{\"entry\": ", "not valid JSON")]
+    [InlineData("{\"object\":\"whatsapp_business_account\"}", "'entry'")]
+    public async Task BodyThatIsNotANotification_Is400_WithTheReason_AndRecordsNothing(string json, string reason)
     {
         var tenant = await fixture.CreateTenantAsync();
 
-        var response = await fixture.Http.SendAsync(Signed.Meta(tenant, """{"entry": [{"changes": [{"value": {"messages": []}}]}]}"""));
+        var response = await fixture.Http.SendAsync(Signed.Meta(tenant, json));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("phone_number_id", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await fixture.ListRejectedAsync(tenant));
+    }
+
+    [Fact]
+    public async Task BatchWithOneInvalidItemAndThreeValid_Is200_StoresTheThree_AndRecordsTheOne()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        using var counter = new WebhookCounter("engine.webhooks.rejected_items");
+        var id = Guid.NewGuid().ToString("N");
+        var invalid = $$$"""{"from_user_id":"US.13491208655302741918","id":"wamid.{{{id}}}.bsuid","timestamp":"1700000000","type":"text","text":{"body":"from a username"}}""";
+        var json = WhatsAppPayloads.Notification("waba", [WhatsAppPayloads.Change(tenant.PhoneNumberId, messages: [
+            WhatsAppPayloads.Text("16505551234", $"wamid.{id}.1", "first"),
+            invalid,
+            WhatsAppPayloads.Text("16505551235", $"wamid.{id}.2", "second"),
+            WhatsAppPayloads.Text("447911123456", $"wamid.{id}.3", "third"),
+        ])]);
+
+        var first = await fixture.Http.SendAsync(Signed.Meta(tenant, json));
+        var retried = await fixture.Http.SendAsync(Signed.Meta(tenant, json));
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, retried.StatusCode));
+        Assert.Equal(
+            [[$"wamid.{id}.1", "first"], [$"wamid.{id}.2", "second"], [$"wamid.{id}.3", "third"]],
+            await fixture.Database.TextRowsAsync("SELECT provider_message_id, body FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id));
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal(("meta", "message", "business_scoped_user_id"), (rejected.Provider, rejected.Kind, rejected.Code));
+        Assert.Equal("messages[].from is missing (business-scoped user ids are not supported yet)", rejected.Reason);
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(invalid).RootElement, JsonDocument.Parse(rejected.Raw).RootElement));
+        Assert.False(rejected.RawTruncated);
+        Assert.Equal(2, counter.Count(("provider", "meta"), ("kind", "message"), ("reason", "business_scoped_user_id")));
+    }
+
+    [Fact]
+    public async Task BatchWhoseOnlyItemIsInvalid_Is200_AndRecordsIt()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var status = """{"id":"wamid.OUT.norecipient","status":"delivered","timestamp":"1700000005"}""";
+
+        var response = await fixture.Http.SendAsync(Signed.Meta(tenant, WhatsAppPayloads.Notification("waba", [WhatsAppPayloads.Change(tenant.PhoneNumberId, statuses: [status])])));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal(("status", "missing_recipient_id", "statuses[].recipient_id is missing"), (rejected.Kind, rejected.Code, rejected.Reason));
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(status).RootElement, JsonDocument.Parse(rejected.Raw).RootElement));
+    }
+
+    [Fact]
+    public async Task ChangeWithoutPhoneNumberId_Is200_AndRecordsItsItems_ButAnotherNumbersInvalidItemsAreNotOurs()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var json = WhatsAppPayloads.Notification("waba", [
+            """{"field":"messages","value":{"messages":[{"from":"16505551234","id":"wamid.nometa","type":"text","text":{"body":"a"}}]}}""",
+            WhatsAppPayloads.Change("some-other-number", messages: ["""{"id":"wamid.elsewhere","type":"text","text":{"body":"b"}}"""]),
+        ]);
+
+        var response = await fixture.Http.SendAsync(Signed.Meta(tenant, json));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
+        Assert.Equal(("no_phone_number_id", "the change has no metadata.phone_number_id"), (rejected.Code, rejected.Reason));
+        Assert.Contains("wamid.nometa", rejected.Raw, StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1", tenant.Id));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Engine.Gateway.Webhooks;
 using Engine.Grains.Abstractions.Messages;
 
@@ -34,18 +35,117 @@ public sealed class WhatsAppWebhookParserTests
         Assert.Equal("+16505551234", notification.Messages[0].LeadPhone);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), notification.Messages[0].SentAt);
         Assert.Equal([(DeliveryStatus.Delivered, null), (DeliveryStatus.Failed, "131050")], notification.Statuses.Select(s => (s.Status, s.ErrorCode)));
+        Assert.Empty(notification.Invalid);
     }
 
     [Theory]
     [InlineData("not json", "not valid JSON")]
+    [InlineData("[1, 2]", "'entry'")]
     [InlineData("""{"object":"whatsapp_business_account"}""", "'entry'")]
-    [InlineData("""{"entry":[{"changes":[{"field":"messages","value":{"messages":[]}}]}]}""", "phone_number_id")]
-    [InlineData("""{"entry":[{"changes":[{"value":{"metadata":{"phone_number_id":"1"},"messages":[{"id":"x"}]}}]}]}""", "'from'")]
-    public void Parse_Malformed_SaysWhy(string json, string reason)
+    [InlineData("""{"object":"whatsapp_business_account","entry":{"id":"1"}}""", "'entry'")]
+    public void Parse_BodyThatIsNotANotification_IsAnError_SayingWhy(string json, string reason)
     {
         var (notification, error) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
 
         Assert.Null(notification);
         Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"id":"wamid.X","timestamp":"1700000000","type":"text","text":{"body":"hi"}}""",
+        "missing_from", "messages[].from is missing")]
+    [InlineData("""{"from":"","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "missing_from", "messages[].from is missing")]
+    [InlineData("""{"from_user_id":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "business_scoped_user_id", "messages[].from is missing (business-scoped user ids are not supported yet)")]
+    [InlineData("""{"from":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "business_scoped_user_id", "messages[].from holds a business-scoped user id, not a phone number (business-scoped user ids are not supported yet)")]
+    [InlineData("""{"from":"123","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "invalid_from", "messages[].from: '+123'")]
+    [InlineData("""{"from":"16505551234","type":"text","text":{"body":"hi"}}""",
+        "missing_id", "messages[].id is missing")]
+    [InlineData("\"just a string\"", "not_an_object", "messages[] holds something other than an object")]
+    public void Parse_InvalidMessage_IsReturnedAsInvalid_BesideTheGoodOne(string bad, string code, string reason)
+    {
+        var json = WhatsAppPayloads.Notification("111", [WhatsAppPayloads.Change("111", messages: [
+            WhatsAppPayloads.Text("16505551234", "wamid.GOOD", "still here"), bad,
+        ])]);
+
+        var (notification, error) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Null(error);
+        Assert.Equal("wamid.GOOD", Assert.Single(notification!.Messages).MessageId);
+        var invalid = Assert.Single(notification.Invalid);
+        Assert.Equal("111", invalid.PhoneNumberId);
+        Assert.Equal((WhatsAppWebhook.MessageKind, code), (invalid.Item.Kind, invalid.Item.Code));
+        Assert.StartsWith(reason, invalid.Item.Reason, StringComparison.Ordinal);
+        Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(bad).RootElement, JsonDocument.Parse(invalid.Item.Raw).RootElement));
+    }
+
+    [Theory]
+    [InlineData("""{"id":"wamid.OUT","status":"delivered","timestamp":"1700000004"}""", "missing_recipient_id", "statuses[].recipient_id is missing")]
+    [InlineData("""{"id":"wamid.OUT","status":"read","recipient_id":"not-a-number"}""", "invalid_recipient_id", "statuses[].recipient_id: ")]
+    [InlineData("""{"status":"sent","recipient_id":"16505551234"}""", "missing_id", "statuses[].id is missing")]
+    [InlineData("""{"id":"wamid.OUT","recipient_id":"16505551234"}""", "missing_status", "statuses[].status is missing")]
+    public void Parse_InvalidStatus_IsReturnedAsInvalid_BesideTheGoodOne(string bad, string code, string reason)
+    {
+        var json = WhatsAppPayloads.Notification("111", [WhatsAppPayloads.Change("111", statuses: [
+            bad, """{"id":"wamid.GOOD","status":"read","timestamp":"1700000004","recipient_id":"16505551234"}""",
+        ])]);
+
+        var (notification, _) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal("wamid.GOOD", Assert.Single(notification!.Statuses).MessageId);
+        var invalid = Assert.Single(notification.Invalid);
+        Assert.Equal((WhatsAppWebhook.StatusKind, code), (invalid.Item.Kind, invalid.Item.Code));
+        Assert.StartsWith(reason, invalid.Item.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ChangeWithoutPhoneNumberId_MakesEachOfItsItemsInvalid_AndLeavesOtherChangesAlone()
+    {
+        var json = WhatsAppPayloads.Notification("111", [
+            """{"field":"messages","value":{"messages":[{"from":"16505551234","id":"wamid.1","type":"text","text":{"body":"a"}}],"statuses":[{"id":"wamid.2","status":"sent","recipient_id":"16505551234"}]}}""",
+            WhatsAppPayloads.Change("111", messages: [WhatsAppPayloads.Text("16505551234", "wamid.3", "b")]),
+        ]);
+
+        var (notification, _) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal("wamid.3", Assert.Single(notification!.Messages).MessageId);
+        Assert.Equal(
+            [(null, "message", "no_phone_number_id"), (null, "status", "no_phone_number_id")],
+            notification.Invalid.Select(i => (i.PhoneNumberId, i.Item.Kind, i.Item.Code)));
+        Assert.All(notification.Invalid, i => Assert.Equal("the change has no metadata.phone_number_id", i.Item.Reason));
+    }
+
+    [Fact]
+    public void Parse_UntrackedStatus_IsIgnored_EvenWithoutARecipient()
+    {
+        var json = WhatsAppPayloads.Notification("111", [WhatsAppPayloads.Change("111", statuses: ["""{"id":"wamid.OUT","status":"deleted"}"""])]);
+
+        var (notification, _) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Empty(notification!.Statuses);
+        Assert.Empty(notification.Invalid);
+    }
+
+    [Fact]
+    public void Parse_OddShapes_NeverThrow()
+    {
+        var json = """
+            {"entry":[1, "x", {"changes":[2, {"field":"messages","value":{
+              "metadata":{"phone_number_id":"111"},
+              "contacts":[{"wa_id":"16505551234","profile":{"name":"Ana"}},{"wa_id":"16505551234","profile":{"name":"Ana again"}}, 3],
+              "messages":[{"from":"16505551234","id":"wamid.1","type":"interactive","interactive":"not an object"}],
+              "statuses":[{"id":"wamid.2","status":"failed","recipient_id":"16505551234","errors":[7, {"code":131026}]}]}}]}]}
+            """;
+
+        var (notification, error) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        Assert.Null(error);
+        var message = Assert.Single(notification!.Messages);
+        Assert.Equal(("Ana", null), (message.ProfileName, message.Body));
+        Assert.Equal("131026", Assert.Single(notification.Statuses).ErrorCode);
+        Assert.Empty(notification.Invalid);
     }
 }
