@@ -11,6 +11,13 @@ public interface ISenderGrain : IGrainWithStringKey
     [Alias("enqueue")]
     Task EnqueueAsync(QueuedMessage message);
 
+    /// <summary>
+    /// Forgets the lead's waiting messages, which an opt-out has just canceled in the log, so they do not
+    /// hold up (and spend the rate on) what follows, such as the STOP confirmation.
+    /// </summary>
+    [Alias("withdraw")]
+    Task WithdrawAsync(string leadPhone);
+
     /// <summary>How many messages wait.</summary>
     [Alias("backlog"), ReadOnly]
     Task<int> GetBacklogAsync();

@@ -64,6 +64,23 @@ internal sealed partial class SenderGrain(
         }
     }
 
+    public Task WithdrawAsync(string leadPhone)
+    {
+        for (var node = _queue.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.LeadPhone == leadPhone && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
+            {
+                _known.Remove(node.Value.MessageId);
+                _queue.Remove(node);
+            }
+
+            node = next;
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<int> GetBacklogAsync() => Task.FromResult(_queue.Count);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

@@ -1,6 +1,7 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Events;
 using Engine.Grains.Abstractions.Leads;
@@ -128,7 +129,11 @@ internal sealed class LeadGrain(
     // returns; the caller sends the STOP confirmation only after this.
     private async Task WithdrawWaitingAsync(IReadOnlyCollection<Channel> channels, Channel? automationScope)
     {
-        await conversationLog.CancelWaitingAsync(_tenantId, _phone, channels, HandOffPolicy.OptedOut);
+        if (await conversationLog.CancelWaitingAsync(_tenantId, _phone, channels, HandOffPolicy.OptedOut) > 0)
+        {
+            await Task.WhenAll(channels.Select(channel => GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, channel)).WithdrawAsync(_phone)));
+        }
+
         await Automation.OptedOutAsync(automationScope);
     }
 
