@@ -181,7 +181,7 @@ internal sealed partial class ConversationGrain(
                 "free-form WhatsApp messages may be sent only within 24 hours of the lead's last message; send a template instead");
         }
 
-        var dueAt = DueAt(request, lead, tenant, now);
+        var dueAt = HandOffPolicy.AllowedFrom(request.Purpose, request.SendAt is { } sendAt && sendAt > now ? sendAt : now, lead, tenant);
         if (dueAt > now)
         {
             if (!await conversationLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
@@ -282,23 +282,20 @@ internal sealed partial class ConversationGrain(
     {
         var tenant = await GetTenantSettingsAsync();
         var lead = await Lead.GetAsync();
-        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(_channel), pending.Request.Purpose, _lastInboundAt, now, tenant.Consent.ReplyWindow);
-        var windowClosed = _channel == Channel.WhatsApp && pending.Request.Template is null && !WhatsAppWindowPolicy.IsOpen(_lastInboundAt, now);
-        var nextAllowed = DueAt(pending.Request with { SendAt = null }, lead, tenant, now);
-
-        if (consent.Allowed && !windowClosed && nextAllowed > now)
+        var decision = HandOffPolicy.Decide(pending.Request.Purpose, pending.Request.Template is not null, _channel, lead, _lastInboundAt, tenant, now);
+        if (decision.Verdict == HandOffVerdict.Defer)
         {
-            state.State.Pending[state.State.Pending.IndexOf(pending)] = pending with { DueAt = nextAllowed };
+            state.State.Pending[state.State.Pending.IndexOf(pending)] = pending with { DueAt = decision.NotBefore!.Value };
             await state.WriteStateAsync();
             return;
         }
 
         // An opt-out may have canceled the row already; then it must not be queued.
-        var status = consent.Allowed && !windowClosed ? DeliveryStatus.Queued : DeliveryStatus.Canceled;
+        var status = decision.Verdict == HandOffVerdict.Send ? DeliveryStatus.Queued : DeliveryStatus.Canceled;
         var moved = await conversationLog.AdvanceStatusByIdAsync(pending.MessageId, status);
         if (status == DeliveryStatus.Canceled || !moved)
         {
-            LogScheduledSendCanceled(logger, pending.MessageId, consent.Reason ?? (windowClosed ? "WhatsApp window closed" : "canceled before release"));
+            LogScheduledSendCanceled(logger, pending.MessageId, decision.Reason ?? "canceled before release");
         }
         else
         {
@@ -377,18 +374,6 @@ internal sealed partial class ConversationGrain(
     {
         var result = await SendAsync(new OutboundRequest($"{kind}-reply/{inboundId}", body, null, null, purpose));
         return result.Disposition == SendDisposition.Rejected ? [] : [result.MessageId];
-    }
-
-    private static DateTimeOffset DueAt(OutboundRequest request, LeadSnapshot lead, TenantSettings tenant, DateTimeOffset now)
-    {
-        var earliest = request.SendAt is { } sendAt && sendAt > now ? sendAt : now;
-        if (!request.Purpose.IsBusinessInitiated())
-        {
-            return earliest; // replies to the lead's own keyword go out at once, whatever the hour
-        }
-
-        var zones = QuietHoursPolicy.ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
-        return new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(earliest, zones);
     }
 
     private (RejectionCode Code, string Reason)? Validate(OutboundRequest request, TenantSettings tenant)

@@ -202,7 +202,7 @@ internal sealed partial class SenderGrain(
     {
         var leads = (await Task.WhenAll(batch.Select(m => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, m.LeadPhone)).GetAsync())))
             .ToDictionary(lead => lead.Phone, StringComparer.Ordinal);
-        var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
+        var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m.Template is not null, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
         var lastInbound = needingWindow.Length == 0
             ? new Dictionary<string, DateTimeOffset>()
             : await conversationLog.LastInboundAtAsync(_tenantId, _channel, needingWindow, cancellationToken);
@@ -212,7 +212,8 @@ internal sealed partial class SenderGrain(
         foreach (var message in batch)
         {
             var inbound = lastInbound.TryGetValue(message.LeadPhone, out var at) ? at : (DateTimeOffset?)null;
-            var decision = HandOffPolicy.Decide(message, _channel, leads[message.LeadPhone], inbound, tenant, now);
+            var decision = HandOffPolicy.Decide(
+                message.Purpose, message.Template is not null, _channel, leads[message.LeadPhone], inbound, tenant, now);
             switch (decision.Verdict)
             {
                 case HandOffVerdict.Send:

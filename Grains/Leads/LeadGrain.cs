@@ -71,13 +71,13 @@ internal sealed class LeadGrain(
         {
             if (replay.Outcome == ConsentOutcome.Unchanged && change.Status == ConsentStatus.OptedOut)
             {
-                await WithdrawWaitingAsync(change.Channel is { } one ? [one] : AllChannels, change.Channel); // a retry finishes what a failure left
+                await WithdrawWaitingAsync(ChannelsOf(change), change.Channel); // a retry finishes what a failure left
             }
 
             return replay;
         }
 
-        var decisions = (change.Channel is { } only ? [only] : AllChannels)
+        var decisions = ChannelsOf(change)
             .Select(channel => (Channel: channel, Current: state.State.Consent.GetValueOrDefault(channel)))
             .Select(c => (c.Channel, c.Current, Transition: ConsentPolicy.Decide(c.Current, change)))
             .ToArray();
@@ -156,6 +156,8 @@ internal sealed class LeadGrain(
             ? new ConsentResult(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change")
             : new ConsentResult(Snapshot(), ConsentOutcome.Unchanged);
     }
+
+    private static Channel[] ChannelsOf(ConsentChange change) => change.Channel is { } only ? [only] : AllChannels;
 
     private void Remember(ConsentChange change)
     {

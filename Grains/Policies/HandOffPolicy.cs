@@ -1,6 +1,5 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
-using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 
@@ -41,35 +40,45 @@ public static class HandOffPolicy
     /// <inheritdoc cref="OptedOut"/>
     public const string WindowClosed = "window_closed";
 
-    /// <summary>Decides one message of <paramref name="channel"/>.</summary>
+    /// <summary>
+    /// Decides one message of <paramref name="purpose"/> on <paramref name="channel"/> (free-form text unless
+    /// <paramref name="isTemplate"/>): at hand-off, and when a scheduled message falls due.
+    /// </summary>
     public static HandOffDecision Decide(
-        QueuedMessage message, Channel channel, LeadSnapshot lead, DateTimeOffset? lastInboundAt, TenantSettings tenant, DateTimeOffset now)
+        OutboundPurpose purpose, bool isTemplate, Channel channel, LeadSnapshot lead, DateTimeOffset? lastInboundAt, TenantSettings tenant, DateTimeOffset now)
     {
-        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(channel), message.Purpose, lastInboundAt, now, tenant.Consent.ReplyWindow);
+        var consent = ConsentPolicy.Evaluate(lead.ConsentOn(channel), purpose, lastInboundAt, now, tenant.Consent.ReplyWindow);
         if (!consent.Allowed)
         {
             return new(HandOffVerdict.Suppress, consent.Rejection == RejectionCode.OptedOut ? OptedOut : NoConsent, null);
         }
 
-        if (channel == Channel.WhatsApp && message.Template is null && !WhatsAppWindowPolicy.IsOpen(lastInboundAt, now))
+        if (channel == Channel.WhatsApp && !isTemplate && !WhatsAppWindowPolicy.IsOpen(lastInboundAt, now))
         {
             return new(HandOffVerdict.Suppress, WindowClosed, null);
         }
 
-        if (message.Purpose.IsBusinessInitiated())
-        {
-            var zones = QuietHoursPolicy.ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
-            var allowedAt = new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(now, zones);
-            if (allowedAt > now)
-            {
-                return new(HandOffVerdict.Defer, null, allowedAt);
-            }
-        }
-
-        return HandOffDecision.Send;
+        var allowedAt = AllowedFrom(purpose, now, lead, tenant);
+        return allowedAt > now ? new(HandOffVerdict.Defer, null, allowedAt) : HandOffDecision.Send;
     }
 
-    /// <summary>Whether deciding <paramref name="message"/> needs the lead's last inbound time.</summary>
-    public static bool NeedsLastInbound(QueuedMessage message, Channel channel, LeadSnapshot lead) =>
-        lead.ConsentOn(channel) != Abstractions.Consent.ConsentStatus.OptedIn || (channel == Channel.WhatsApp && message.Template is null);
+    /// <summary>
+    /// The earliest instant at or after <paramref name="earliest"/> a message of <paramref name="purpose"/>
+    /// may leave: business-initiated messages wait for quiet hours to end in every zone of the lead;
+    /// replies to the lead's own keyword go at once, whatever the hour.
+    /// </summary>
+    public static DateTimeOffset AllowedFrom(OutboundPurpose purpose, DateTimeOffset earliest, LeadSnapshot lead, TenantSettings tenant)
+    {
+        if (!purpose.IsBusinessInitiated())
+        {
+            return earliest;
+        }
+
+        var zones = QuietHoursPolicy.ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
+        return new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(earliest, zones);
+    }
+
+    /// <summary>Whether deciding a message needs the lead's last inbound time.</summary>
+    public static bool NeedsLastInbound(bool isTemplate, Channel channel, LeadSnapshot lead) =>
+        lead.ConsentOn(channel) != Abstractions.Consent.ConsentStatus.OptedIn || (channel == Channel.WhatsApp && !isTemplate);
 }
