@@ -1,20 +1,24 @@
 namespace Engine.Grains.Abstractions;
 
 /// <summary>
-/// Builds and splits the string keys of the engine's grains. A tenant id never contains '/', and an
-/// E.164 number never does either, so '/' separates the parts unambiguously.
+/// Builds and splits the string keys of the engine's grains. A tenant id never contains '/', and neither
+/// does a lead address (an E.164 number or a WhatsApp user id, see <see cref="Leads.LeadAddress"/>), so
+/// '/' separates the parts unambiguously.
 /// </summary>
 public static class GrainKeys
 {
-    /// <summary>Key of a lead grain: "{tenant}/{e164}".</summary>
-    public static string Lead(string tenantId, string e164) => $"{tenantId}/{e164}";
+    /// <summary>Key of a lead grain: "{tenant}/{address}".</summary>
+    public static string Lead(string tenantId, string address) => $"{tenantId}/{address}";
 
-    /// <summary>Key of a conversation grain: "{tenant}/{e164}/{channel}".</summary>
-    public static string Conversation(string tenantId, string e164, Channel channel) =>
-        $"{tenantId}/{e164}/{channel.ToWireName()}";
+    /// <summary>Key of a conversation grain: "{tenant}/{address}/{channel}".</summary>
+    public static string Conversation(string tenantId, string address, Channel channel) =>
+        $"{tenantId}/{address}/{channel.ToWireName()}";
 
-    /// <summary>Splits a lead key into tenant id and number.</summary>
-    public static (string TenantId, string Phone) ParseLead(string key)
+    /// <summary>Key of a WhatsApp user grain: "{tenant}/{business-scoped user id}".</summary>
+    public static string WhatsAppUser(string tenantId, string userId) => $"{tenantId}/{userId}";
+
+    /// <summary>Splits a lead key into tenant id and address.</summary>
+    public static (string TenantId, string Address) ParseLead(string key)
     {
         var parts = key.Split('/');
         if (parts.Length != 2)
@@ -25,8 +29,8 @@ public static class GrainKeys
         return (parts[0], parts[1]);
     }
 
-    /// <summary>Splits a conversation key into tenant id, number and channel.</summary>
-    public static (string TenantId, string Phone, Channel Channel) ParseConversation(string key)
+    /// <summary>Splits a conversation key into tenant id, address and channel.</summary>
+    public static (string TenantId, string Address, Channel Channel) ParseConversation(string key)
     {
         var parts = key.Split('/');
         if (parts.Length != 3 || !ChannelNames.TryParse(parts[2], out var channel))

@@ -35,7 +35,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
     public override async Task<V1.GetLeadAutomationResponse> GetLeadAutomation(V1.GetLeadAutomationRequest request, ServerCallContext context)
     {
         await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
-        var phone = RequestValidation.RequirePhone(request.Phone);
+        var phone = await RequestValidation.RequireLeadAsync(cluster, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var runs = await cluster.GetGrain<IAutomationGrain>(GrainKeys.Lead(request.TenantId, phone)).GetRunsAsync();
         return new V1.GetLeadAutomationResponse
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Gateway.Hosting;
@@ -16,7 +17,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
 {
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
     {
-        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
+        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: true);
         var hasTemplate = request.Template is not null;
         if (hasTemplate == (request.Body.Length > 0))
         {
@@ -56,7 +57,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
 
     public override async Task<V1.GetConversationResponse> GetConversation(V1.GetConversationRequest request, ServerCallContext context)
     {
-        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.Channel);
+        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: false);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (MessageCursor?)null : DecodeMessageCursor(request.PageToken);
         var page = await conversationLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
@@ -89,7 +90,8 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
             {
                 page.Take(size).Select(c => new V1.ConversationSummary
                 {
-                    Phone = c.LeadPhone,
+                    Phone = LeadAddress.IsPhoneNumber(c.LeadPhone) ? c.LeadPhone : "",
+                    WhatsappUserId = LeadAddress.IsPhoneNumber(c.LeadPhone) ? "" : c.LeadPhone,
                     Channel = LeadMapping.ToProto(c.Channel),
                     LastActivityAt = Timestamp.FromDateTimeOffset(c.LastActivityAt),
                     MessageCount = c.MessageCount,
@@ -105,14 +107,19 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
         return response;
     }
 
-    private async Task<(string Phone, Channel Channel)> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, V1.Channel rawChannel)
+    private async Task<(string Lead, Channel Channel)> AuthorizeAsync(
+        ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, V1.Channel rawChannel, bool link)
     {
         RequestValidation.RequireTenantId(tenantId);
         await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
-        var phone = RequestValidation.RequirePhone(rawPhone);
         var channel = RequestValidation.RequireChannel(rawChannel);
+        if (whatsAppUserId.Length > 0 && channel != Channel.WhatsApp)
+        {
+            RpcErrors.InvalidArgument("channel", "a lead named by whatsapp_user_id can be reached on CHANNEL_WHATSAPP only");
+        }
+
         await RequireTenantAsync(tenantId);
-        return (phone, channel);
+        return (await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link), channel);
     }
 
     private async Task RequireTenantAsync(string tenantId)

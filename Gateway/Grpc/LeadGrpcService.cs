@@ -16,7 +16,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var patch = LeadMapping.PatchFrom(request.Name, request.Email, request.TimeZone, request.Tags, request.Attributes);
         var upsert = await Lead(request.TenantId, phone).UpsertAsync(patch);
         return new V1.UpsertLeadResponse { Created = upsert.Created, Lead = LeadMapping.ToProto(upsert.Lead) };
@@ -24,7 +24,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 
     public override async Task<V1.Lead> GetLead(V1.GetLeadRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var lead = await Lead(request.TenantId, phone).GetAsync();
         if (!lead.Exists)
         {
@@ -36,7 +36,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 
     public override async Task<V1.Lead> RecordConsent(V1.RecordConsentRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var status = request.Status switch
         {
             V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
@@ -71,7 +71,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 
     public override async Task<V1.ListConsentHistoryResponse> ListConsentHistory(V1.ListConsentHistoryRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? 0 : Paging.Sequence(request.PageToken);
         var page = await ledger.ReadAsync(request.TenantId, phone, after, size + 1, context.CancellationToken);
@@ -86,7 +86,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 
     public override async Task<V1.RequestOptInResponse> RequestOptIn(V1.RequestOptInRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone);
+        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var channel = RequestValidation.RequireChannel(request.Channel);
         if (request.IdempotencyKey.Length > 200)
         {
@@ -176,13 +176,12 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
         return item.Email.Length > 0 && !item.Email.Contains('@', StringComparison.Ordinal) ? $"email: '{item.Email}' is not an email address" : null;
     }
 
-    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone)
+    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, bool link)
     {
         RequestValidation.RequireTenantId(tenantId);
         await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
-        var phone = RequestValidation.RequirePhone(rawPhone);
         await RequireTenantAsync(tenantId);
-        return phone;
+        return await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link);
     }
 
     private async Task RequireTenantAsync(string tenantId)

@@ -13,7 +13,9 @@ internal static class LeadMapping
     public static V1.Lead ToProto(LeadSnapshot lead) => new()
     {
         TenantId = lead.TenantId,
-        Phone = lead.Phone,
+        Phone = lead.Identity?.PhoneNumber ?? "",
+        WhatsappUserId = lead.Identity?.WhatsAppUserId ?? "",
+        Username = lead.Identity?.Username ?? "",
         Name = lead.Profile.Name ?? "",
         Email = lead.Profile.Email ?? "",
         TimeZone = lead.Profile.TimeZone ?? "",

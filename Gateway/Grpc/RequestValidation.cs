@@ -1,5 +1,7 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 
 namespace Engine.Gateway.Grpc;
@@ -24,6 +26,33 @@ internal static class RequestValidation
         }
 
         return number.E164!;
+    }
+
+    /// <summary>
+    /// The address of the lead a request names by phone or by WhatsApp user id. A user id already linked
+    /// to a lead (one first seen by number) resolves to it; with <paramref name="link"/> an unknown id
+    /// becomes a lead of its own, as a webhook from that user would make it.
+    /// </summary>
+    public static async Task<string> RequireLeadAsync(IGrainFactory grains, string tenantId, string phone, string whatsAppUserId, bool link)
+    {
+        if (whatsAppUserId.Length == 0)
+        {
+            return RequirePhone(phone);
+        }
+
+        if (phone.Length > 0)
+        {
+            RpcErrors.InvalidArgument("whatsapp_user_id", "set phone or whatsapp_user_id, not both");
+        }
+
+        if (!LeadAddress.IsWhatsAppUserId(whatsAppUserId))
+        {
+            RpcErrors.InvalidArgument("whatsapp_user_id", $"'{whatsAppUserId}' is not a WhatsApp business-scoped user id (such as 'US.13491208655302741918')");
+        }
+
+        return link
+            ? await WhatsAppUsers.ResolveAsync(grains, tenantId, new LeadIdentity(WhatsAppUserId: whatsAppUserId))
+            : await grains.GetGrain<IWhatsAppUserGrain>(GrainKeys.WhatsAppUser(tenantId, whatsAppUserId)).FindLeadAsync() ?? whatsAppUserId;
     }
 
     public static Channel RequireChannel(V1.Channel channel) => channel switch

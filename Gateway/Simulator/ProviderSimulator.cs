@@ -42,6 +42,12 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     /// <summary>WhatsApp status callback targets by phone number id.</summary>
     public ConcurrentDictionary<string, MetaCallbackTarget> MetaCallbacks { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// WhatsApp user ids by number ("+1415…" → "US.1349…"): a send to such a number is answered with
+    /// the user id in contacts[].user_id, as Meta does for users it knows one for.
+    /// </summary>
+    public ConcurrentDictionary<string, string> WhatsAppUserIds { get; } = new(StringComparer.Ordinal);
+
     public IReadOnlyList<SimulatedMessage> Sent => _sent.ToArray();
 
     /// <summary>Send requests a provider ("twilio" or "meta") received for a number, failed ones included.</summary>
@@ -65,6 +71,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         _sent.Clear();
         _sentIds.Clear();
         _requests.Clear();
+        WhatsAppUserIds.Clear();
     }
 
     /// <summary>Maps the Twilio and Meta endpoints (and the control endpoints) under <paramref name="prefix"/>.</summary>
@@ -132,18 +139,20 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             return MetaError(401, 190, "Invalid OAuth access token.");
         }
 
+        // A number goes in "to" (digits, no '+'); a user known only by a user id comes in "recipient".
         var payload = await JsonNode.ParseAsync(request.Body);
-        var to = payload?["to"]?.GetValue<string>();
+        var number = payload?["to"]?.GetValue<string>();
+        var recipient = number is null ? payload?["recipient"]?.GetValue<string>() : "+" + number;
         var type = payload?["type"]?.GetValue<string>();
-        if (to is null || type is not ("text" or "template"))
+        if (recipient is null || type is not ("text" or "template"))
         {
             return MetaError(400, 100, "Invalid parameter");
         }
 
-        _requests.AddOrUpdate(("meta", "+" + to), 1, (_, n) => n + 1);
-        var fault = NextFault("meta", "+" + to);
+        _requests.AddOrUpdate(("meta", recipient), 1, (_, n) => n + 1);
+        var fault = NextFault("meta", recipient);
         var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
-        var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, "+" + to,
+        var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, recipient,
             payload?["text"]?["body"]?.GetValue<string>(), payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow);
         if (await ApplyFaultAsync(fault, () => Keep(message)) is { } failed)
         {
@@ -156,7 +165,15 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             _ = ReportMetaStatusesAsync(target, message, payload?["biz_opaque_callback_data"]?.GetValue<string>());
         }
 
-        return Results.Json(new { messaging_product = "whatsapp", contacts = new[] { new { input = to, wa_id = to } }, messages = new[] { new { id = wamid } } });
+        var contact = number is null
+            ? new JsonObject { ["input"] = recipient, ["user_id"] = recipient }
+            : new JsonObject { ["input"] = number, ["wa_id"] = number };
+        if (number is not null && WhatsAppUserIds.TryGetValue(recipient, out var userId))
+        {
+            contact["user_id"] = userId;
+        }
+
+        return Results.Json(new JsonObject { ["messaging_product"] = "whatsapp", ["contacts"] = new JsonArray(contact), ["messages"] = new JsonArray(new JsonObject { ["id"] = wamid }) });
     }
 
     private SimulatedFault? NextFault(string provider, string to)
@@ -238,7 +255,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
                 ["id"] = message.Id,
                 ["status"] = status,
                 ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-                ["recipient_id"] = message.To.TrimStart('+'),
+                ["recipient_id"] = message.To.TrimStart('+'), // a number's digits, or the user id sent to
             };
             if (opaque is not null)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Leads;
 
 namespace Engine.Gateway.Webhooks;
 
@@ -111,15 +112,21 @@ internal static partial class WebhookEndpoints
             .Where(i => i.PhoneNumberId is null || i.PhoneNumberId == whatsApp.PhoneNumberId)
             .Select(i => i.Item)
             .ToArray());
-        var messages = notification.Messages.Where(m => m.PhoneNumberId == whatsApp.PhoneNumberId);
-        var statuses = notification.Statuses.Where(s => s.PhoneNumberId == whatsApp.PhoneNumberId);
-        var work = messages.Select(m => (m.LeadPhone, Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
-                () => Conversation(context, tenant, m.LeadPhone).ReceiveAsync(new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName))))))
-            .Concat(statuses.Select(s => (s.LeadPhone, Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "status", $"{tenant}:meta:{s.MessageId}:{s.Status.ToWireName()}",
-                () => Conversation(context, tenant, s.LeadPhone).ApplyStatusAsync(new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At)))))));
+        var messages = notification.Messages.Where(m => m.PhoneNumberId == whatsApp.PhoneNumberId).ToArray();
+        var statuses = notification.Statuses.Where(s => s.PhoneNumberId == whatsApp.PhoneNumberId).ToArray();
+
+        // Each person's lead, found by number or user id; items naming only a number need no look-up.
+        var leads = (await Task.WhenAll(messages.Select(m => m.Lead).Concat(statuses.Select(s => s.Recipient)).Distinct()
+                .Select(async identity => (identity, Address: await WhatsAppUsers.ResolveAsync(context.Cluster, tenant, identity)))))
+            .ToDictionary(l => l.identity, l => l.Address);
+        var work = messages.Select(m => (Lead: leads[m.Lead], Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
+                () => Conversation(context, tenant, leads[m.Lead]).ReceiveAsync(
+                    new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName, Identity: m.Lead))))))
+            .Concat(statuses.Select(s => (Lead: leads[s.Recipient], Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "status", $"{tenant}:meta:{s.MessageId}:{s.Status.ToWireName()}",
+                () => Conversation(context, tenant, leads[s.Recipient]).ApplyStatusAsync(new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At)))))));
 
         // Conversations are independent; within one, items keep the order Meta sent them in.
-        await Task.WhenAll(work.GroupBy(w => w.LeadPhone).Select(async group =>
+        await Task.WhenAll(work.GroupBy(w => w.Lead).Select(async group =>
         {
             foreach (var item in group)
             {
@@ -129,8 +136,8 @@ internal static partial class WebhookEndpoints
         return Results.Ok();
     }
 
-    private static IConversationGrain Conversation(WebhookContext context, string tenant, string leadPhone) =>
-        context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, leadPhone, Channel.WhatsApp));
+    private static IConversationGrain Conversation(WebhookContext context, string tenant, string leadAddress) =>
+        context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, leadAddress, Channel.WhatsApp));
 
     private static async Task<(IReadOnlyDictionary<string, string>? Form, IResult? Rejection)> ReadVerifiedTwilioAsync(
         string tenant, HttpContext http, WebhookContext context)

@@ -1,4 +1,6 @@
+using Engine.Grains.Abstractions.Leads;
+
 namespace Engine.Gateway.Webhooks;
 
-/// <summary>One message from a WhatsApp user.</summary>
-internal sealed record WhatsAppInbound(string PhoneNumberId, string LeadPhone, string MessageId, string Type, string? Body, DateTimeOffset SentAt, string? ProfileName);
+/// <summary>One message from a WhatsApp user, who is known by a number, a business-scoped user id or both.</summary>
+internal sealed record WhatsAppInbound(string PhoneNumberId, LeadIdentity Lead, string MessageId, string Type, string? Body, DateTimeOffset SentAt, string? ProfileName);

@@ -1,6 +1,7 @@
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Gateway.Webhooks;
 
-/// <summary>A status of one of our outbound WhatsApp messages.</summary>
-internal sealed record WhatsAppStatus(string PhoneNumberId, string LeadPhone, string MessageId, DeliveryStatus Status, string? ErrorCode, DateTimeOffset At);
+/// <summary>A status of one of our outbound WhatsApp messages, with the recipient as Meta names them.</summary>
+internal sealed record WhatsAppStatus(string PhoneNumberId, LeadIdentity Recipient, string MessageId, DeliveryStatus Status, string? ErrorCode, DateTimeOffset At);

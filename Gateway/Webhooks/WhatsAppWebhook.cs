@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
 
@@ -11,12 +11,11 @@ namespace Engine.Gateway.Webhooks;
 /// or status is judged on its own, and an unusable one is returned as invalid next to the good ones.
 /// Unknown message types are kept with their type; unknown statuses are skipped.
 /// </summary>
-internal static partial class WhatsAppWebhook
+internal static class WhatsAppWebhook
 {
     public const string MessageKind = "message";
     public const string StatusKind = "status";
 
-    private const string NotSupportedYet = "business-scoped user ids are not supported yet";
     private static readonly (string Code, string Reason) NoPhoneNumberId = ("no_phone_number_id", "the change has no metadata.phone_number_id");
 
     public static (WhatsAppNotification? Notification, string? Error) Parse(ReadOnlySpan<byte> body)
@@ -47,10 +46,10 @@ internal static partial class WhatsAppWebhook
                 .Where(value => value.ValueKind == JsonValueKind.Object))
             {
                 var phoneNumberId = value.TryGetProperty("metadata", out var metadata) ? String(metadata, "phone_number_id") : null;
-                var names = ProfileNames(value);
+                var contacts = Contacts(value);
                 foreach (var message in Array(value, "messages"))
                 {
-                    var (inbound, problem) = ReadMessage(phoneNumberId, message, names);
+                    var (inbound, problem) = ReadMessage(phoneNumberId, message, contacts);
                     if (inbound is not null)
                     {
                         messages.Add(inbound);
@@ -79,7 +78,7 @@ internal static partial class WhatsAppWebhook
         }
     }
 
-    private static (WhatsAppInbound?, (string Code, string Reason)?) ReadMessage(string? phoneNumberId, JsonElement message, Dictionary<string, string?> names)
+    private static (WhatsAppInbound?, (string Code, string Reason)?) ReadMessage(string? phoneNumberId, JsonElement message, IReadOnlyList<Contact> contacts)
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
@@ -96,15 +95,17 @@ internal static partial class WhatsAppWebhook
             return (null, ("missing_id", "messages[].id is missing"));
         }
 
-        var from = String(message, "from");
-        var (lead, problem) = LeadOf("messages[].from", "from", from, String(message, "from_user_id"));
+        var (from, userId) = (String(message, "from"), String(message, "from_user_id"));
+        var contact = contacts.FirstOrDefault(c => (from is not null && (c.WaId == from || c.UserId == from)) || (userId is not null && c.UserId == userId))
+            ?? (contacts.Count == 1 ? contacts[0] : null);
+        var (lead, problem) = IdentityOf("messages[].from", "from", from, userId, String(message, "from_parent_user_id"), contact);
         if (lead is null)
         {
             return (null, problem);
         }
 
         var type = String(message, "type") ?? "unknown";
-        return (new WhatsAppInbound(phoneNumberId, lead, id, type, BodyOf(message, type), Timestamp(message), names.GetValueOrDefault(from!)), null);
+        return (new WhatsAppInbound(phoneNumberId, lead, id, type, BodyOf(message, type), Timestamp(message), contact?.Name), null);
     }
 
     private static (WhatsAppStatus?, (string Code, string Reason)?) ReadStatus(string? phoneNumberId, JsonElement status)
@@ -134,7 +135,8 @@ internal static partial class WhatsAppWebhook
             return (null, ("missing_id", "statuses[].id is missing"));
         }
 
-        var (lead, problem) = LeadOf("statuses[].recipient_id", "recipient_id", String(status, "recipient_id"), businessScopedId: null);
+        var (lead, problem) = IdentityOf(
+            "statuses[].recipient_id", "recipient_id", String(status, "recipient_id"), String(status, "recipient_user_id"), String(status, "recipient_parent_user_id"), contact: null);
         if (lead is null)
         {
             return (null, problem);
@@ -155,45 +157,62 @@ internal static partial class WhatsAppWebhook
         _ => null,
     };
 
-    // The lead an item is about. A phone number is the only identity a lead has today; users with a
-    // WhatsApp username may come with a business-scoped user id instead ("US.1349…", in from_user_id
-    // or in 'from' itself), which is recognised here so the reason says so, and is where support goes.
-    private static (string? LeadPhone, (string Code, string Reason)? Problem) LeadOf(string field, string code, string? phone, string? businessScopedId)
+    // Who an item is about: a number, a business-scoped user id (a user with a username may come
+    // without a number, or with the user id in 'from' itself), its parent id, or several of them.
+    private static (LeadIdentity? Lead, (string Code, string Reason)? Problem) IdentityOf(
+        string field, string code, string? from, string? userId, string? parentUserId, Contact? contact)
     {
-        if (string.IsNullOrWhiteSpace(phone))
+        string? phone = null;
+        if (!string.IsNullOrWhiteSpace(from))
         {
-            return string.IsNullOrWhiteSpace(businessScopedId)
-                ? (null, ($"missing_{code}", $"{field} is missing"))
-                : (null, ("business_scoped_user_id", $"{field} is missing ({NotSupportedYet})"));
-        }
-
-        if (BusinessScopedUserId().IsMatch(phone))
-        {
-            return (null, ("business_scoped_user_id", $"{field} holds a business-scoped user id, not a phone number ({NotSupportedYet})"));
-        }
-
-        var lead = PhoneNumberNormalizer.NormalizeWhatsAppId(phone);
-        return lead.IsValid ? (lead.E164, null) : (null, ($"invalid_{code}", $"{field}: {lead.Error}"));
-    }
-
-    // Country letters, a dot, then digits (enterprise ids add a segment: "US.ENT.5678").
-    [GeneratedRegex(@"^[A-Za-z]{2}\.[A-Za-z0-9.]+$", RegexOptions.CultureInvariant)]
-    private static partial Regex BusinessScopedUserId();
-
-    // Display names by wa_id; a repeated contact keeps its first name rather than failing the POST.
-    private static Dictionary<string, string?> ProfileNames(JsonElement value)
-    {
-        var names = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var contact in Array(value, "contacts"))
-        {
-            if (String(contact, "wa_id") is { } waId)
+            if (LeadAddress.IsWhatsAppUserId(from))
             {
-                names.TryAdd(waId, contact.TryGetProperty("profile", out var profile) ? String(profile, "name") : null);
+                userId ??= from;
+            }
+            else
+            {
+                var number = PhoneNumberNormalizer.NormalizeWhatsAppId(from);
+                if (!number.IsValid)
+                {
+                    return (null, ($"invalid_{code}", $"{field}: {number.Error}"));
+                }
+
+                phone = number.E164;
             }
         }
 
-        return names;
+        if (phone is null && contact?.WaId is { } waId && !LeadAddress.IsWhatsAppUserId(waId) && PhoneNumberNormalizer.NormalizeWhatsAppId(waId) is { IsValid: true } contactNumber)
+        {
+            phone = contactNumber.E164;
+        }
+
+        userId = string.IsNullOrWhiteSpace(userId) ? contact?.UserId : userId;
+        parentUserId = string.IsNullOrWhiteSpace(parentUserId) ? contact?.ParentUserId : parentUserId;
+        foreach (var id in new[] { userId, parentUserId }.OfType<string>())
+        {
+            if (!LeadAddress.IsWhatsAppUserId(id))
+            {
+                return (null, ("invalid_user_id", $"'{id}' is not a WhatsApp business-scoped user id"));
+            }
+        }
+
+        return phone is null && userId is null && parentUserId is null
+            ? (null, ($"missing_{code}", $"{field} is missing and the item names no user id"))
+            : (new LeadIdentity(phone, userId, parentUserId, contact?.Username), null);
     }
+
+    private sealed record Contact(string? WaId, string? UserId, string? ParentUserId, string? Name, string? Username);
+
+    private static List<Contact> Contacts(JsonElement value) => Array(value, "contacts")
+        .Where(contact => contact.ValueKind == JsonValueKind.Object)
+        .Select(contact =>
+        {
+            var profile = contact.TryGetProperty("profile", out var p) ? p : default;
+            var username = String(profile, "username")?.TrimStart('@');
+            return new Contact(String(contact, "wa_id"), String(contact, "user_id"), String(contact, "parent_user_id"), String(profile, "name"),
+                string.IsNullOrWhiteSpace(username) ? null : username);
+        })
+        .ToList();
 
     private static WhatsAppInvalidItem Invalid(string? phoneNumberId, string kind, (string Code, string Reason) problem, JsonElement item) =>
         new(phoneNumberId, new InvalidItem(kind, problem.Code, problem.Reason, item.GetRawText()));

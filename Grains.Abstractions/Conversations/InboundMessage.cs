@@ -4,7 +4,8 @@ namespace Engine.Grains.Abstractions.Conversations;
 
 /// <summary>
 /// A message from a lead, as a provider webhook delivered it. <see cref="ProviderKeyword"/> is set when
-/// the provider itself recognised and answered a keyword (Twilio Advanced Opt-Out's OptOutType).
+/// the provider itself recognised and answered a keyword (Twilio Advanced Opt-Out's OptOutType);
+/// <see cref="Identity"/> is what the webhook said about who the sender is.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("engine.inbound-message.v1")]
 public sealed record class InboundMessage(
@@ -14,7 +15,8 @@ public sealed record class InboundMessage(
     [property: Id(3)] string? Body,
     [property: Id(4)] DateTimeOffset ReceivedAt,
     [property: Id(5)] string? ContactName,
-    [property: Id(6)] KeywordKind? ProviderKeyword = null);
+    [property: Id(6)] KeywordKind? ProviderKeyword = null,
+    [property: Id(7)] Leads.LeadIdentity? Identity = null);
 
 /// <summary>What the engine did with an inbound message.</summary>
 public enum InboundOutcome

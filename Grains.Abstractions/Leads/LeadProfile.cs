@@ -13,7 +13,7 @@ public sealed record class LeadProfile(
     public static LeadProfile Empty { get; } = new(null, null, null, [], new Dictionary<string, string>());
 }
 
-/// <summary>A partial profile update: null members are left as they are.</summary>
+/// <summary>A partial profile update: null members are left as they are; <see cref="Identity"/> adds what a provider told about the person.</summary>
 [GenerateSerializer, Immutable, Alias("engine.lead-profile-patch.v1")]
 public sealed record class LeadProfilePatch(
     [property: Id(0)] string? Name = null,
@@ -21,4 +21,5 @@ public sealed record class LeadProfilePatch(
     [property: Id(2)] string? TimeZone = null,
     [property: Id(3)] IReadOnlyList<string>? Tags = null,
     [property: Id(4)] IReadOnlyDictionary<string, string>? Attributes = null,
-    [property: Id(5)] bool NameOnlyIfMissing = false);
+    [property: Id(5)] bool NameOnlyIfMissing = false,
+    [property: Id(6)] LeadIdentity? Identity = null);

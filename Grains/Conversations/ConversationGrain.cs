@@ -72,7 +72,7 @@ internal sealed partial class ConversationGrain(
     {
         await EnsureHistoryAsync();
         var messageId = MessageIds.ForProviderMessage(_tenantId, message.Provider, message.ProviderMessageId);
-        await Lead.UpsertAsync(new LeadProfilePatch(Name: message.ContactName, NameOnlyIfMissing: true));
+        await Lead.UpsertAsync(new LeadProfilePatch(Name: message.ContactName, NameOnlyIfMissing: true, Identity: message.Identity));
 
         // Every effect below is keyed by the message id, so a retry after a failure half-way redoes
         // only what is missing; a plain duplicate changes nothing.
@@ -387,6 +387,11 @@ internal sealed partial class ConversationGrain(
         if (request.Template is not null && _channel != Channel.WhatsApp)
         {
             return (RejectionCode.InvalidRequest, "templates can be sent only on WhatsApp");
+        }
+
+        if (_channel == Channel.Sms && !LeadAddress.IsPhoneNumber(_phone))
+        {
+            return (RejectionCode.InvalidRequest, "a lead known only by a WhatsApp user id can be reached on WhatsApp only");
         }
 
         if (request.Template is null && string.IsNullOrWhiteSpace(request.Body))

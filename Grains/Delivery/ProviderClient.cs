@@ -23,8 +23,12 @@ public enum HandOff
     Unknown,
 }
 
-/// <summary>The outcome of one hand-off, with the provider's id or error code.</summary>
-public sealed record ProviderSendOutcome(HandOff Kind, string? ProviderMessageId = null, string? ErrorCode = null, string? ErrorMessage = null);
+/// <summary>
+/// The outcome of one hand-off, with the provider's id or error code, and the recipient's WhatsApp
+/// user id when Meta's answer named it.
+/// </summary>
+public sealed record ProviderSendOutcome(
+    HandOff Kind, string? ProviderMessageId = null, string? ErrorCode = null, string? ErrorMessage = null, string? RecipientUserId = null);
 
 /// <summary>Sends messages through a provider's REST API.</summary>
 public interface IProviderClient

@@ -4,6 +4,7 @@ using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
@@ -35,6 +36,7 @@ internal sealed partial class SenderGrain(
     private readonly LinkedList<QueuedMessage> _queue = [];
     private readonly HashSet<Guid> _known = [];
     private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal); // WhatsApp pair limit, backoff
+    private readonly List<(string LeadAddress, string UserId)> _learnedUserIds = [];
     private string _tenantId = "";
     private Channel _channel;
     private TokenBucket? _bucket;
@@ -139,6 +141,7 @@ internal sealed partial class SenderGrain(
                 var handedOff = cleared.Where(m => begun.Contains(m.MessageId)).ToArray();
                 var accepted = await Task.WhenAll(handedOff.Select(message => HandOffAsync(tenant, message, cancellationToken)));
                 await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff, cancellationToken);
+                await LinkLearnedUserIdsAsync();
             }
         }
         finally
@@ -201,7 +204,7 @@ internal sealed partial class SenderGrain(
     private async Task<List<QueuedMessage>> CheckAsync(TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var leads = (await Task.WhenAll(batch.Select(m => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, m.LeadPhone)).GetAsync())))
-            .ToDictionary(lead => lead.Phone, StringComparer.Ordinal);
+            .ToDictionary(lead => lead.Address, StringComparer.Ordinal);
         var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m.Template is not null, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
         var lastInbound = needingWindow.Length == 0
             ? new Dictionary<string, DateTimeOffset>()
@@ -275,6 +278,11 @@ internal sealed partial class SenderGrain(
         switch (outcome.Kind)
         {
             case HandOff.Accepted:
+                if (outcome.RecipientUserId is { } userId && LeadAddress.IsPhoneNumber(message.LeadPhone))
+                {
+                    _learnedUserIds.Add((message.LeadPhone, userId));
+                }
+
                 return new AcceptedHandOff(message.MessageId, provider, outcome.ProviderMessageId!);
             case HandOff.Permanent:
                 await FailAsync(message, provider, outcome.ErrorCode ?? "permanent", cancellationToken);
@@ -289,6 +297,27 @@ internal sealed partial class SenderGrain(
                 LogTransient(logger, message.MessageId, outcome.ErrorCode ?? outcome.ErrorMessage ?? "transient");
                 Requeue(message, TransientBackoff);
                 return null;
+        }
+    }
+
+    // Meta answers a send to a number with the person's WhatsApp user id: linking it now lets a later
+    // webhook that carries only that id reach this lead. Best effort: the message is already sent.
+    private async Task LinkLearnedUserIdsAsync()
+    {
+        if (_learnedUserIds.Count == 0)
+        {
+            return;
+        }
+
+        var learned = _learnedUserIds.ToArray();
+        _learnedUserIds.Clear();
+        try
+        {
+            await WhatsAppUsers.LearnAsync(GrainFactory, _tenantId, learned);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogUserIdNotLinked(logger, learned.Length, e.Message);
         }
     }
 
@@ -384,6 +413,10 @@ internal sealed partial class SenderGrain(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 2205, EventName = "WhatsAppUserIdNotLinked", Level = LogLevel.Warning,
+        Message = "Could not link {Count} WhatsApp user ids from send responses to their leads: {Reason}")]
+    private static partial void LogUserIdNotLinked(ILogger logger, int count, string reason);
 
     [LoggerMessage(EventId = 2201, EventName = "SendTransientFailure", Level = LogLevel.Warning,
         Message = "Provider refused message {MessageId} for now ({Reason}); it waits and is retried")]

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
@@ -21,10 +22,19 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
         {
             ["messaging_product"] = "whatsapp",
             ["recipient_type"] = "individual",
-            ["to"] = request.To.TrimStart('+'),
             // Echoed in status webhooks, tying a status to our message even before we know the wamid.
             ["biz_opaque_callback_data"] = request.MessageId.ToString(),
         };
+        // A number goes in "to"; a user known only by a business-scoped user id is reached by "recipient".
+        if (LeadAddress.IsPhoneNumber(request.To))
+        {
+            payload["to"] = request.To.TrimStart('+');
+        }
+        else
+        {
+            payload["recipient"] = request.To;
+        }
+
         if (request.Template is { } template)
         {
             payload["type"] = "template";
@@ -56,7 +66,8 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
             if (response.IsSuccessStatusCode)
             {
-                return new ProviderSendOutcome(HandOff.Accepted, body.RootElement.GetProperty("messages")[0].GetProperty("id").GetString());
+                return new ProviderSendOutcome(
+                    HandOff.Accepted, body.RootElement.GetProperty("messages")[0].GetProperty("id").GetString(), RecipientUserId: RecipientUserId(body.RootElement));
             }
 
             var error = body.RootElement.TryGetProperty("error", out var e) ? e : default;
@@ -77,6 +88,13 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
             return new ProviderSendOutcome(HandOff.Transient, ErrorMessage: $"unreadable answer: {e.Message}");
         }
     }
+
+    private static string? RecipientUserId(JsonElement answer) =>
+        answer.TryGetProperty("contacts", out var contacts) && contacts.ValueKind == JsonValueKind.Array && contacts.GetArrayLength() > 0
+            && contacts[0].ValueKind == JsonValueKind.Object && contacts[0].TryGetProperty("user_id", out var userId)
+            && userId.ValueKind == JsonValueKind.String && LeadAddress.IsWhatsAppUserId(userId.GetString())
+            ? userId.GetString()
+            : null;
 
     // The Cloud API cannot list sent messages, so an unknown outcome cannot be checked: the sender
     // treats it as sent-at-most-once rather than risk a duplicate.

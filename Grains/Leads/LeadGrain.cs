@@ -26,13 +26,12 @@ internal sealed class LeadGrain(
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(this.GetPrimaryKeyString());
 
     private string _tenantId = "";
-    private string _phone = "";
-    private IReadOnlyList<string> _numberTimeZones = [];
+    private string _phone = ""; // the lead's address: its number, or its WhatsApp user id
+    private (string? Number, IReadOnlyList<string> Zones) _numberTimeZones = (null, []);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone) = GrainKeys.ParseLead(this.GetPrimaryKeyString());
-        _numberTimeZones = PhoneNumberNormalizer.TimeZonesOf(_phone);
         return Task.CompletedTask;
     }
 
@@ -40,7 +39,8 @@ internal sealed class LeadGrain(
     {
         var created = !state.State.Exists;
         var profile = Apply(state.State.Profile, patch);
-        if (!created && profile == state.State.Profile)
+        var identity = state.State.Identity.Merge(patch.Identity);
+        if (!created && profile == state.State.Profile && identity == state.State.Identity)
         {
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
@@ -49,6 +49,7 @@ internal sealed class LeadGrain(
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
+        state.State.Identity = identity;
         await state.WriteStateAsync();
         await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
@@ -186,14 +187,39 @@ internal sealed class LeadGrain(
     /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>
     internal static string? Stage(LeadProfile profile) => profile.Attributes.GetValueOrDefault("stage");
 
-    private LeadSnapshot Snapshot() => new(
-        _tenantId,
-        _phone,
-        state.State.Exists,
-        state.State.Profile,
-        state.State.Consent.Values.OrderBy(c => c.Channel).ToArray(),
-        state.State.Profile.TimeZone is { } zone ? [zone] : _numberTimeZones,
-        state.State.CreatedAt);
+    private LeadSnapshot Snapshot()
+    {
+        var identity = state.State.Identity;
+        identity = LeadAddress.IsPhoneNumber(_phone)
+            ? identity with { PhoneNumber = _phone }
+            : identity with { WhatsAppUserId = identity.WhatsAppUserId ?? (identity.WhatsAppParentUserId == _phone ? null : _phone) };
+        return new(
+            _tenantId,
+            _phone,
+            state.State.Exists,
+            state.State.Profile,
+            state.State.Consent.Values.OrderBy(c => c.Channel).ToArray(),
+            state.State.Profile.TimeZone is { } zone ? [zone] : NumberTimeZones(identity.PhoneNumber),
+            state.State.CreatedAt,
+            identity);
+    }
+
+    // A lead known only by a WhatsApp user id has no zones until its number is learned; quiet hours
+    // then use the tenant's default zone.
+    private IReadOnlyList<string> NumberTimeZones(string? number)
+    {
+        if (number is null)
+        {
+            return [];
+        }
+
+        if (_numberTimeZones.Number != number)
+        {
+            _numberTimeZones = (number, PhoneNumberNormalizer.TimeZonesOf(number));
+        }
+
+        return _numberTimeZones.Zones;
+    }
 
     private static LeadProfile Apply(LeadProfile profile, LeadProfilePatch patch) => new(
         patch.Name is null || (patch.NameOnlyIfMissing && profile.Name is not null) ? profile.Name : patch.Name,

@@ -18,4 +18,7 @@ public sealed class LeadState
 
     /// <summary>What each recent change said (its fingerprint), so a reused id with other content is refused.</summary>
     [Id(5)] public Dictionary<string, string> ChangeFingerprints { get; set; } = [];
+
+    /// <summary>What providers call the person besides the key: number, WhatsApp user ids, username.</summary>
+    [Id(6)] public LeadIdentity Identity { get; set; } = LeadIdentity.None;
 }

@@ -92,7 +92,7 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
         var tenant = await fixture.CreateTenantAsync();
         using var counter = new WebhookCounter("engine.webhooks.rejected_items");
         var id = Guid.NewGuid().ToString("N");
-        var invalid = $$$"""{"from_user_id":"US.13491208655302741918","id":"wamid.{{{id}}}.bsuid","timestamp":"1700000000","type":"text","text":{"body":"from a username"}}""";
+        var invalid = $$$"""{"id":"wamid.{{{id}}}.nobody","timestamp":"1700000000","type":"text","text":{"body":"from nobody"}}""";
         var json = WhatsAppPayloads.Notification("waba", [WhatsAppPayloads.Change(tenant.PhoneNumberId, messages: [
             WhatsAppPayloads.Text("16505551234", $"wamid.{id}.1", "first"),
             invalid,
@@ -108,11 +108,11 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
             [[$"wamid.{id}.1", "first"], [$"wamid.{id}.2", "second"], [$"wamid.{id}.3", "third"]],
             await fixture.Database.TextRowsAsync("SELECT provider_message_id, body FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id));
         var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
-        Assert.Equal(("meta", "message", "business_scoped_user_id"), (rejected.Provider, rejected.Kind, rejected.Code));
-        Assert.Equal("messages[].from is missing (business-scoped user ids are not supported yet)", rejected.Reason);
+        Assert.Equal(("meta", "message", "missing_from"), (rejected.Provider, rejected.Kind, rejected.Code));
+        Assert.Equal("messages[].from is missing and the item names no user id", rejected.Reason);
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(invalid).RootElement, JsonDocument.Parse(rejected.Raw).RootElement));
         Assert.False(rejected.RawTruncated);
-        Assert.Equal(2, counter.Count(("provider", "meta"), ("kind", "message"), ("reason", "business_scoped_user_id")));
+        Assert.Equal(2, counter.Count(("provider", "meta"), ("kind", "message"), ("reason", "missing_from")));
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
-        Assert.Equal(("status", "missing_recipient_id", "statuses[].recipient_id is missing"), (rejected.Kind, rejected.Code, rejected.Reason));
+        Assert.Equal(("status", "missing_recipient_id", "statuses[].recipient_id is missing and the item names no user id"), (rejected.Kind, rejected.Code, rejected.Reason));
         Assert.True(JsonElement.DeepEquals(JsonDocument.Parse(status).RootElement, JsonDocument.Parse(rejected.Raw).RootElement));
     }
 

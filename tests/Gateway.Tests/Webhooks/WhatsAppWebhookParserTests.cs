@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Engine.Gateway.Webhooks;
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Gateway.Tests.Webhooks;
@@ -32,10 +33,31 @@ public sealed class WhatsAppWebhookParserTests
         Assert.Equal(["text", "image", "interactive", "hologram"], notification.Messages.Select(m => m.Type));
         Assert.Equal(["Hi there", "the car", "Book a visit", null], notification.Messages.Select(m => m.Body));
         Assert.Equal("Ana Lima", notification.Messages[0].ProfileName);
-        Assert.Equal("+16505551234", notification.Messages[0].LeadPhone);
+        Assert.Equal(new LeadIdentity("+16505551234"), notification.Messages[0].Lead);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700000000), notification.Messages[0].SentAt);
         Assert.Equal([(DeliveryStatus.Delivered, null), (DeliveryStatus.Failed, "131050")], notification.Statuses.Select(s => (s.Status, s.ErrorCode)));
         Assert.Empty(notification.Invalid);
+    }
+
+    [Theory]
+    [InlineData("""{"from_user_id":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        null, "US.13491208655302741918", null, "ana.lima")]
+    [InlineData("""{"from":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        null, "US.13491208655302741918", null, "ana.lima")]
+    [InlineData("""{"from":"16505551234","from_user_id":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "+16505551234", "US.13491208655302741918", null, "ana.lima")]
+    [InlineData("""{"from_parent_user_id":"US.ENT.5678","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        null, "US.13491208655302741918", "US.ENT.5678", "ana.lima")]
+    public void Parse_UsernameUser_ReadsEveryIdentityTheItemAndItsContactCarry(string message, string? phone, string? userId, string? parentId, string? username)
+    {
+        var contact = """{"profile":{"name":"Ana","username":"@ana.lima"},"user_id":"US.13491208655302741918"}""";
+        var json = $$$"""{"entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"111"},"contacts":[{{{contact}}}],"messages":[{{{message}}}]}}]}]}""";
+
+        var (notification, _) = WhatsAppWebhook.Parse(Encoding.UTF8.GetBytes(json));
+
+        var parsed = Assert.Single(notification!.Messages);
+        Assert.Equal(new LeadIdentity(phone, userId, parentId, username), parsed.Lead);
+        Assert.Equal("Ana", parsed.ProfileName);
     }
 
     [Theory]
@@ -53,13 +75,11 @@ public sealed class WhatsAppWebhookParserTests
 
     [Theory]
     [InlineData("""{"id":"wamid.X","timestamp":"1700000000","type":"text","text":{"body":"hi"}}""",
-        "missing_from", "messages[].from is missing")]
+        "missing_from", "messages[].from is missing and the item names no user id")]
     [InlineData("""{"from":"","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
-        "missing_from", "messages[].from is missing")]
-    [InlineData("""{"from_user_id":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
-        "business_scoped_user_id", "messages[].from is missing (business-scoped user ids are not supported yet)")]
-    [InlineData("""{"from":"US.13491208655302741918","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
-        "business_scoped_user_id", "messages[].from holds a business-scoped user id, not a phone number (business-scoped user ids are not supported yet)")]
+        "missing_from", "messages[].from is missing and the item names no user id")]
+    [InlineData("""{"from_user_id":"not an id","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
+        "invalid_user_id", "'not an id' is not a WhatsApp business-scoped user id")]
     [InlineData("""{"from":"123","id":"wamid.X","type":"text","text":{"body":"hi"}}""",
         "invalid_from", "messages[].from: '+123'")]
     [InlineData("""{"from":"16505551234","type":"text","text":{"body":"hi"}}""",

@@ -1,0 +1,23 @@
+using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Hosting;
+
+namespace Engine.Grains.Leads;
+
+[GrainType("whatsapp-user")]
+internal sealed class WhatsAppUserGrain(
+    [PersistentState("whatsapp-user", EngineHostingExtensions.StorageName)] IPersistentState<WhatsAppUserState> state) : Grain, IWhatsAppUserGrain
+{
+    public Task<string?> FindLeadAsync() => Task.FromResult(state.State.LeadAddress);
+
+    public async Task<string> LinkAsync(string leadAddress)
+    {
+        if (state.State.LeadAddress is { } linked)
+        {
+            return linked;
+        }
+
+        state.State.LeadAddress = leadAddress;
+        await state.WriteStateAsync();
+        return leadAddress;
+    }
+}
