@@ -55,4 +55,19 @@ public static class GrainKeys
 
         return (parts[0], channel);
     }
+
+    /// <summary>Key of a partner webhook grain: "{tenant}/{subscription id}".</summary>
+    public static string PartnerWebhook(string tenantId, string subscriptionId) => $"{tenantId}/{subscriptionId}";
+
+    /// <summary>Splits a partner webhook key into tenant id and subscription id.</summary>
+    public static (string TenantId, string SubscriptionId) ParsePartnerWebhook(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == key.Length - 1)
+        {
+            throw new FormatException($"'{key}' is not a partner webhook key.");
+        }
+
+        return (key[..slash], key[(slash + 1)..]);
+    }
 }

@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Conversations;
@@ -8,7 +9,7 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.AutomationService: playbooks on the tenant grain, runs on automation grains.</summary>
-internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthentication authentication) : V1.AutomationService.AutomationServiceBase
+internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants) : V1.AutomationService.AutomationServiceBase
 {
     private const int MaxSteps = 20;
 
@@ -54,13 +55,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
     {
         RequestValidation.RequireTenantId(tenantId);
         await authentication.AuthorizeAsync(context, tenantId, role);
-        var tenant = await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync();
-        if (!tenant.Exists)
-        {
-            RpcErrors.NotFound($"tenant '{tenantId}'");
-        }
-
-        return tenant;
+        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
     }
 
     private static Playbook FromProto(V1.Playbook? proto)

@@ -1,3 +1,4 @@
+using Engine.Grains.Options;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;

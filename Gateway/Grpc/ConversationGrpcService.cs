@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using System.Globalization;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
@@ -12,7 +13,7 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
-internal sealed class ConversationGrpcService(IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantDirectory tenants)
+internal sealed class ConversationGrpcService(IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantCache tenants)
     : V1.ConversationService.ConversationServiceBase
 {
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
@@ -80,7 +81,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
     {
         RequestValidation.RequireTenantId(request.TenantId);
         await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
-        await RequireTenantAsync(request.TenantId);
+        await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (ConversationCursor?)null : DecodeConversationCursor(request.PageToken);
         var page = await conversationLog.ListConversationsAsync(request.TenantId, after, size + 1, context.CancellationToken);
@@ -118,16 +119,8 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
             RpcErrors.InvalidArgument("channel", "a lead named by whatsapp_user_id can be reached on CHANNEL_WHATSAPP only");
         }
 
-        await RequireTenantAsync(tenantId);
+        await RequestValidation.RequireTenantAsync(tenants, tenantId);
         return (await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link), channel);
-    }
-
-    private async Task RequireTenantAsync(string tenantId)
-    {
-        if (await tenants.FindAsync(tenantId) is null)
-        {
-            RpcErrors.NotFound($"tenant '{tenantId}'");
-        }
     }
 
     private static V1.Message ToProto(MessageRecord m) => new()

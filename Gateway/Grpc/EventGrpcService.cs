@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
@@ -12,7 +13,7 @@ namespace Engine.Gateway.Grpc;
 /// holds the next cursor, and PostgreSQL (the record) for anything older, so any cursor can resume.
 /// </summary>
 internal sealed class EventGrpcService(
-    IEventLog eventLog, CallerAuthentication authentication, TenantDirectory tenants, IServiceProvider services) : V1.EventService.EventServiceBase
+    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, IServiceProvider services) : V1.EventService.EventServiceBase
 {
     private const int PageSize = 500;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
@@ -33,10 +34,7 @@ internal sealed class EventGrpcService(
             RpcErrors.InvalidArgument("event_types", $"'{unknown}' is not an event type ({string.Join(", ", EventTypes.All.Order())})");
         }
 
-        if (await tenants.FindAsync(request.TenantId) is null)
-        {
-            RpcErrors.NotFound($"tenant '{request.TenantId}'");
-        }
+        await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
 
         var wanted = request.EventTypes.ToHashSet(StringComparer.Ordinal);
         var cursor = request.AfterCursor;

@@ -6,12 +6,13 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
+using Engine.Grains.Tenants;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
-internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TimeProvider time)
+internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, TimeProvider time)
     : V1.LeadService.LeadServiceBase
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
@@ -115,7 +116,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
             {
                 RequestValidation.RequireTenantId(item.TenantId);
                 await authentication.AuthorizeAsync(context, item.TenantId, ApiKeyRoles.Messaging);
-                await RequireTenantAsync(item.TenantId);
+                await RequestValidation.RequireTenantAsync(tenants, item.TenantId);
                 tenantId = item.TenantId;
             }
 
@@ -180,16 +181,8 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
     {
         RequestValidation.RequireTenantId(tenantId);
         await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
-        await RequireTenantAsync(tenantId);
+        await RequestValidation.RequireTenantAsync(tenants, tenantId);
         return await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link);
-    }
-
-    private async Task RequireTenantAsync(string tenantId)
-    {
-        if (!(await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync()).Exists)
-        {
-            RpcErrors.NotFound($"tenant '{tenantId}'");
-        }
     }
 
     private ILeadGrain Lead(string tenantId, string phone) => cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));

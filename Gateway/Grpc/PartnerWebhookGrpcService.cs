@@ -1,3 +1,5 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Tenants;
 using System.Security.Cryptography;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
@@ -8,7 +10,7 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.PartnerWebhookService: subscriptions on the tenant grain, delivery on partner-webhook grains.</summary>
-internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TimeProvider time)
+internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, TimeProvider time)
     : V1.PartnerWebhookService.PartnerWebhookServiceBase
 {
     public override async Task<V1.CreateSubscriptionResponse> CreateSubscription(V1.CreateSubscriptionRequest request, ServerCallContext context)
@@ -73,7 +75,7 @@ internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLet
 
     private async Task<V1.Subscription> ToProtoAsync(string tenantId, WebhookSubscription subscription)
     {
-        var status = await cluster.GetGrain<IPartnerWebhookGrain>($"{tenantId}/{subscription.SubscriptionId}").GetStatusAsync();
+        var status = await cluster.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(tenantId, subscription.SubscriptionId)).GetStatusAsync();
         return new V1.Subscription
         {
             SubscriptionId = subscription.SubscriptionId,
@@ -90,12 +92,6 @@ internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLet
     {
         RequestValidation.RequireTenantId(tenantId);
         await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Admin);
-        var tenant = await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync();
-        if (!tenant.Exists)
-        {
-            RpcErrors.NotFound($"tenant '{tenantId}'");
-        }
-
-        return tenant;
+        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
     }
 }

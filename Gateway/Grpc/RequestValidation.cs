@@ -2,6 +2,7 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Leads;
+using Engine.Grains.Tenants;
 using Engine.Grains.Policies;
 
 namespace Engine.Gateway.Grpc;
@@ -53,6 +54,18 @@ internal static class RequestValidation
         return link
             ? await WhatsAppUsers.ResolveAsync(grains, tenantId, new LeadIdentity(WhatsAppUserId: whatsAppUserId))
             : await grains.GetGrain<IWhatsAppUserGrain>(GrainKeys.WhatsAppUser(tenantId, whatsAppUserId)).FindLeadAsync() ?? whatsAppUserId;
+    }
+
+    /// <summary>The tenant, NOT_FOUND when it does not exist; <paramref name="fresh"/> reads past the cache.</summary>
+    public static async Task<TenantSnapshot> RequireTenantAsync(TenantCache tenants, string tenantId, bool fresh = false)
+    {
+        var tenant = await tenants.GetAsync(tenantId, fresh);
+        if (!tenant.Exists)
+        {
+            RpcErrors.NotFound($"tenant '{tenantId}'");
+        }
+
+        return tenant;
     }
 
     public static Channel RequireChannel(V1.Channel channel) => channel switch

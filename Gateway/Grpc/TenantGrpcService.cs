@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using Engine.Grains.Abstractions.Tenants;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
@@ -5,7 +6,7 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.TenantService: an adapter from gRPC to the tenant grain.</summary>
-internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentication authentication) : V1.TenantService.TenantServiceBase
+internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants) : V1.TenantService.TenantServiceBase
 {
     public override async Task<V1.Tenant> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
@@ -13,6 +14,7 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
         RequestValidation.RequireTenantId(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current: null);
         var creation = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateAsync(settings);
+        tenants.Invalidate(request.TenantId); // webhooks through this gateway may have cached "no such tenant"
         if (!creation.Created)
         {
             RpcErrors.AlreadyExists($"tenant '{request.TenantId}'");
@@ -32,7 +34,9 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
         await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         var current = await GetExistingAsync(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current.Settings);
-        return TenantMapping.ToProto(await cluster.GetGrain<ITenantGrain>(request.TenantId).UpdateSettingsAsync(settings));
+        var updated = await cluster.GetGrain<ITenantGrain>(request.TenantId).UpdateSettingsAsync(settings);
+        tenants.Invalidate(request.TenantId);
+        return TenantMapping.ToProto(updated);
     }
 
     public override async Task<V1.CreateApiKeyResponse> CreateApiKey(V1.CreateApiKeyRequest request, ServerCallContext context)
@@ -76,12 +80,6 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
     private async Task<TenantSnapshot> GetExistingAsync(string tenantId)
     {
         RequestValidation.RequireTenantId(tenantId);
-        var tenant = await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync();
-        if (!tenant.Exists)
-        {
-            RpcErrors.NotFound($"tenant '{tenantId}'");
-        }
-
-        return tenant;
+        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
     }
 }

@@ -47,6 +47,12 @@ internal static class TenantMapping
             AllowedUntil = Duration.FromTimeSpan(settings.QuietHours.AllowedUntil),
         },
         DefaultTimeZone = settings.DefaultTimeZone,
+        BusinessHours = new V1.BusinessHours
+        {
+            OpensAt = Duration.FromTimeSpan(settings.OpeningHours.OpensAt),
+            ClosesAt = Duration.FromTimeSpan(settings.OpeningHours.ClosesAt),
+            Days = { settings.OpeningHours.Days.Select(d => (V1.Weekday)(d == DayOfWeek.Sunday ? 7 : (int)d)) },
+        },
         RateLimits = new V1.RateLimits
         {
             SmsSegmentsPerSecond = settings.RateLimits.SmsSegmentsPerSecond ?? 0,
@@ -96,7 +102,39 @@ internal static class TenantMapping
             zone,
             RateLimitsFrom(proto.RateLimits) ?? defaults.RateLimits,
             KeywordRepliesFrom(proto.KeywordReplies, defaults.KeywordReplies),
-            ConsentRulesFrom(proto.ConsentRules, defaults.Consent));
+            ConsentRulesFrom(proto.ConsentRules, defaults.Consent),
+            BusinessHoursFrom(proto.BusinessHours) ?? defaults.BusinessHours);
+    }
+
+    private static BusinessHoursSettings? BusinessHoursFrom(V1.BusinessHours? hours)
+    {
+        if (hours is null)
+        {
+            return null;
+        }
+
+        var opens = hours.OpensAt?.ToTimeSpan() ?? BusinessHoursSettings.Default.OpensAt;
+        var closes = hours.ClosesAt?.ToTimeSpan() ?? BusinessHoursSettings.Default.ClosesAt;
+        foreach (var (field, value) in new[] { ("opens_at", opens), ("closes_at", closes) })
+        {
+            if (value < TimeSpan.Zero || value >= TimeSpan.FromDays(1))
+            {
+                RpcErrors.InvalidArgument($"settings.business_hours.{field}", "must be a time of day between 0 and 24 hours");
+            }
+        }
+
+        if (opens == closes)
+        {
+            RpcErrors.InvalidArgument("settings.business_hours", "opens_at and closes_at must differ");
+        }
+
+        if (hours.Days.Contains(V1.Weekday.Unspecified))
+        {
+            RpcErrors.InvalidArgument("settings.business_hours.days", "WEEKDAY_UNSPECIFIED is not a day");
+        }
+
+        var days = hours.Days.Count == 0 ? BusinessHoursSettings.Default.Days : hours.Days.Distinct().Select(d => (DayOfWeek)((int)d % 7)).Order().ToArray();
+        return new BusinessHoursSettings(opens, closes, days);
     }
 
     private static ConsentSettings ConsentRulesFrom(V1.ConsentRules? rules, ConsentSettings defaults)

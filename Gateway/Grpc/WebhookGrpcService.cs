@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using System.Globalization;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Messages;
@@ -9,17 +10,14 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.WebhookService: what the webhook endpoints acknowledged but could not use.</summary>
-internal sealed class WebhookGrpcService(IRejectedWebhookLog rejectedWebhooks, CallerAuthentication authentication, TenantDirectory tenants)
+internal sealed class WebhookGrpcService(IRejectedWebhookLog rejectedWebhooks, CallerAuthentication authentication, TenantCache tenants)
     : V1.WebhookService.WebhookServiceBase
 {
     public override async Task<V1.ListRejectedWebhooksResponse> ListRejectedWebhooks(V1.ListRejectedWebhooksRequest request, ServerCallContext context)
     {
         RequestValidation.RequireTenantId(request.TenantId);
         await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
-        if (await tenants.FindAsync(request.TenantId) is null)
-        {
-            RpcErrors.NotFound($"tenant '{request.TenantId}'");
-        }
+        await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
 
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (RejectedWebhookCursor?)null : DecodeCursor(request.PageToken);

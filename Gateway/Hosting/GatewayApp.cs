@@ -44,7 +44,6 @@ public static class GatewayApp
     }
 
     private static IServiceCollection AddWebhooks(this IServiceCollection services) => services
-        .AddSingleton<TenantDirectory>()
         .AddSingleton<WebhookMetrics>()
         .AddSingleton(sp => new WebhookDeduplicator(
             sp.GetRequiredService<ILogger<WebhookDeduplicator>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()))

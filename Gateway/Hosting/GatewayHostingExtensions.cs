@@ -1,3 +1,4 @@
+using Engine.Grains.Options;
 using System.Net;
 using Engine.Gateway.Simulator;
 using Engine.Grains.Hosting;

@@ -1,3 +1,5 @@
+using Engine.Grains.Options;
+using Engine.Grains.Tenants;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Hosting;
@@ -10,7 +12,7 @@ namespace Engine.Gateway.Webhooks;
 /// <summary>What every webhook handler needs, resolved once from DI.</summary>
 internal sealed partial class WebhookContext(
     IClusterClient cluster,
-    TenantDirectory tenants,
+    TenantCache tenants,
     WebhookDeduplicator deduplicator,
     IRejectedWebhookLog rejectedWebhooks,
     WebhookMetrics metrics,
@@ -19,7 +21,7 @@ internal sealed partial class WebhookContext(
     ILogger<WebhookContext> logger)
 {
     public IClusterClient Cluster => cluster;
-    public TenantDirectory Tenants => tenants;
+    public TenantCache Tenants => tenants;
     public TimeProvider Time => time;
 
     /// <summary>The URL the provider called, rebuilt from Engine:PublicBaseUrl (proxies change Host).</summary>

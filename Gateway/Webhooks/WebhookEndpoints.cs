@@ -1,7 +1,9 @@
+using Engine.Grains.Tenants;
 using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Delivery;
 using Engine.Grains.Leads;
 
 namespace Engine.Gateway.Webhooks;
@@ -19,11 +21,11 @@ internal static partial class WebhookEndpoints
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup("/webhooks");
-        webhooks.MapPost("/twilio/{tenant}", TwilioInboundAsync);
-        webhooks.MapPost("/twilio/{tenant}/status", TwilioStatusAsync);
-        webhooks.MapGet("/whatsapp/{tenant}", WhatsAppVerifyAsync);
-        webhooks.MapPost("/whatsapp/{tenant}", WhatsAppNotificationAsync);
+        var webhooks = app.MapGroup(WebhookRoutes.Prefix);
+        webhooks.MapPost(WebhookRoutes.TwilioInbound, TwilioInboundAsync);
+        webhooks.MapPost(WebhookRoutes.TwilioStatus, TwilioStatusAsync);
+        webhooks.MapGet(WebhookRoutes.WhatsApp, WhatsAppVerifyAsync);
+        webhooks.MapPost(WebhookRoutes.WhatsApp, WhatsAppNotificationAsync);
         return app;
     }
 
@@ -72,7 +74,7 @@ internal static partial class WebhookEndpoints
 
     private static async Task<IResult> WhatsAppVerifyAsync(string tenant, HttpRequest request, WebhookContext context)
     {
-        if (await context.Tenants.FindAsync(tenant) is not { WhatsApp: { } whatsApp })
+        if (await context.Tenants.FindSettingsAsync(tenant) is not { WhatsApp: { } whatsApp })
         {
             return context.Reject("meta", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a WhatsApp channel");
         }
@@ -89,7 +91,7 @@ internal static partial class WebhookEndpoints
 
     private static async Task<IResult> WhatsAppNotificationAsync(string tenant, HttpRequest request, WebhookContext context)
     {
-        if (await context.Tenants.FindAsync(tenant) is not { WhatsApp: { } whatsApp })
+        if (await context.Tenants.FindSettingsAsync(tenant) is not { WhatsApp: { } whatsApp })
         {
             return context.Reject("meta", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a WhatsApp channel");
         }
@@ -142,7 +144,7 @@ internal static partial class WebhookEndpoints
     private static async Task<(IReadOnlyDictionary<string, string>? Form, IResult? Rejection)> ReadVerifiedTwilioAsync(
         string tenant, HttpContext http, WebhookContext context)
     {
-        if (await context.Tenants.FindAsync(tenant) is not { Sms: { } twilio })
+        if (await context.Tenants.FindSettingsAsync(tenant) is not { Sms: { } twilio })
         {
             return (null, context.Reject("twilio", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a Twilio channel"));
         }

@@ -9,6 +9,9 @@ public sealed record class LeadProfile(
     [property: Id(3)] IReadOnlyList<string> Tags,
     [property: Id(4)] IReadOnlyDictionary<string, string> Attributes)
 {
+    /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>
+    public string? Stage => Attributes.GetValueOrDefault("stage");
+
     /// <summary>A profile with nothing in it.</summary>
     public static LeadProfile Empty { get; } = new(null, null, null, [], new Dictionary<string, string>());
 }

@@ -10,10 +10,14 @@ public sealed record class TenantSettings(
     [property: Id(4)] string DefaultTimeZone,
     [property: Id(5)] RateLimitSettings RateLimits,
     [property: Id(6)] KeywordReplySettings KeywordReplies,
-    [property: Id(7)] ConsentSettings? ConsentRules = null)
+    [property: Id(7)] ConsentSettings? ConsentRules = null,
+    [property: Id(8)] BusinessHoursSettings? BusinessHours = null)
 {
     /// <summary>The consent rules, with defaults for tenants stored before they existed.</summary>
     public ConsentSettings Consent => ConsentRules ?? ConsentSettings.Default(DisplayName);
+
+    /// <summary>The business hours, with the default for tenants that set none.</summary>
+    public BusinessHoursSettings OpeningHours => BusinessHours ?? BusinessHoursSettings.Default;
 
     /// <summary>Settings for a new tenant that has configured nothing but its name.</summary>
     public static TenantSettings Defaults(string displayName) => new(
@@ -66,6 +70,21 @@ public sealed record class QuietHoursSettings(
 {
     /// <summary>08:00 to 21:00 in the recipient's local time, the TCPA window.</summary>
     public static QuietHoursSettings Default { get; } = new(true, TimeSpan.FromHours(8), TimeSpan.FromHours(21));
+}
+
+/// <summary>
+/// When the business is open, in the recipient's local time: playbook steps marked business-hours-only
+/// wait for it. A window that closes before it opens spans midnight.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("engine.business-hours.v1")]
+public sealed record class BusinessHoursSettings(
+    [property: Id(0)] TimeSpan OpensAt,
+    [property: Id(1)] TimeSpan ClosesAt,
+    [property: Id(2)] IReadOnlyList<DayOfWeek> Days)
+{
+    /// <summary>09:00 to 17:00, Monday to Friday.</summary>
+    public static BusinessHoursSettings Default { get; } = new(
+        TimeSpan.FromHours(9), TimeSpan.FromHours(17), [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday]);
 }
 
 /// <summary>Sending limits; null rates fall back to the sender kind's default.</summary>

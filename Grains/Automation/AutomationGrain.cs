@@ -3,10 +3,10 @@ using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Hosting;
 using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
+using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Automation;
 
@@ -18,8 +18,9 @@ namespace Engine.Grains.Automation;
 /// </summary>
 [GrainType("automation"), Reentrant]
 internal sealed partial class AutomationGrain(
-    [PersistentState("automation", EngineHostingExtensions.StorageName)] IPersistentState<AutomationState> state,
+    [PersistentState("automation", GrainStorage.Name)] IPersistentState<AutomationState> state,
     IAutomationLog automationLog,
+    TenantCache tenants,
     TimeProvider time,
     ILogger<AutomationGrain> logger) : Grain, IAutomationGrain, IRemindable, IDisposable
 {
@@ -28,7 +29,6 @@ internal sealed partial class AutomationGrain(
     private static readonly TimeSpan ConsentWait = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ConsentRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan TimerHorizon = TimeSpan.FromMinutes(5);
-    private static readonly QuietHoursSettings BusinessHours = new(true, TimeSpan.FromHours(9), TimeSpan.FromHours(17));
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private string _tenantId = "";
@@ -36,7 +36,6 @@ internal sealed partial class AutomationGrain(
     private IGrainTimer? _timer;
     private bool _firing;
     private DateTimeOffset? _reminderDueAt;
-    private (IReadOnlyList<Playbook> Playbooks, DateTimeOffset FetchedAt)? _playbooks;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -76,7 +75,7 @@ internal sealed partial class AutomationGrain(
             return; // the common case: nothing to start, nothing to read or write
         }
 
-        var stage = trigger == PlaybookTrigger.LeadCreated ? null : LeadGrain.Stage((await Lead.GetAsync()).Profile);
+        var stage = trigger == PlaybookTrigger.LeadCreated ? null : (await Lead.GetAsync()).Profile.Stage;
         await ChangeRunsAsync(runs =>
         {
             var started = PlaybookScheduler.Start(playbooks, runs, trigger, channel, body, stage, at)
@@ -150,15 +149,19 @@ internal sealed partial class AutomationGrain(
         }
 
         // Replies already ended their runs when they arrived (InboundReceivedAsync); the stage is checked here.
-        if (PlaybookScheduler.IsStopped(run, lastInboundAt: null, LeadGrain.Stage(lead.Profile)))
+        if (PlaybookScheduler.IsStopped(run, lastInboundAt: null, lead.Profile.Stage))
         {
             return null;
         }
 
         var step = playbook.Steps[run.NextStep];
-        DateTimeOffset? sendAt = step.BusinessHoursOnly
-            ? new QuietHoursPolicy(BusinessHours, WorkingDays).NextAllowedInstant(now, QuietHoursPolicy.ResolveZones(lead.TimeZones))
-            : null;
+        DateTimeOffset? sendAt = null;
+        if (step.BusinessHoursOnly)
+        {
+            var tenant = await tenants.RequireSettingsAsync(_tenantId);
+            sendAt = QuietHoursPolicy.ForBusinessHours(tenant.OpeningHours).NextAllowedInstant(now, QuietHoursPolicy.ZonesOf(lead, tenant));
+        }
+
         var result = await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, _phone, run.Channel)).SendAutomatedAsync(
             new OutboundRequest($"auto/{run.RunId}/{run.NextStep}", step.Body, step.Template, sendAt, OutboundPurpose.Automation), lead);
 
@@ -242,20 +245,9 @@ internal sealed partial class AutomationGrain(
         }
     }
 
-    private async Task<IReadOnlyList<Playbook>> PlaybooksAsync(bool forceRefresh = false)
-    {
-        var now = time.GetUtcNow();
-        if (forceRefresh || _playbooks is not { } cached || now - cached.FetchedAt > TimeSpan.FromSeconds(10))
-        {
-            _playbooks = ((await GrainFactory.GetGrain<ITenantGrain>(_tenantId).GetAsync()).Playbooks, now);
-        }
-
-        return _playbooks.Value.Playbooks;
-    }
+    private async Task<IReadOnlyList<Playbook>> PlaybooksAsync(bool forceRefresh = false) => (await tenants.GetAsync(_tenantId, fresh: forceRefresh)).Playbooks;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(this.GetPrimaryKeyString());
-
-    private static readonly DayOfWeek[] WorkingDays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
 
     [LoggerMessage(EventId = 2301, EventName = "PlaybookStepFired", Level = LogLevel.Debug,
         Message = "Playbook {PlaybookId} step {Step} fired {LatenessMs} ms after it was due")]

@@ -6,26 +6,26 @@ using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Hosting;
 using Engine.Grains.Policies;
 using Engine.Grains.Delivery;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Conversations;
 
 [GrainType("conversation")]
 internal sealed partial class ConversationGrain(
-    [PersistentState("conversation", EngineHostingExtensions.StorageName)] IPersistentState<ConversationState> state,
+    [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
     IConversationLog conversationLog,
     ISendRequests sendRequests,
+    TenantCache tenants,
     TimeProvider time,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private const int RecentWindowSize = 20;
     private const string PendingSendsReminder = "pending-sends";
-    private static readonly TimeSpan TenantCacheLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
     private readonly List<MessageSummary> _recent = [];
@@ -34,7 +34,6 @@ internal sealed partial class ConversationGrain(
     private Channel _channel;
     private DateTimeOffset? _lastInboundAt;
     private bool _historyLoaded;
-    private (TenantSnapshot Tenant, DateTimeOffset FetchedAt)? _tenantCache;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
@@ -405,18 +404,7 @@ internal sealed partial class ConversationGrain(
             : null;
     }
 
-    private async Task<TenantSettings> GetTenantSettingsAsync()
-    {
-        var now = time.GetUtcNow();
-        if (_tenantCache is not { } cached || now - cached.FetchedAt > TenantCacheLifetime)
-        {
-            var tenant = await GrainFactory.GetGrain<ITenantGrain>(_tenantId).GetAsync();
-            _tenantCache = (tenant, now);
-        }
-
-        return _tenantCache.Value.Tenant.Settings
-            ?? throw new InvalidOperationException($"Tenant '{_tenantId}' does not exist.");
-    }
+    private Task<TenantSettings> GetTenantSettingsAsync() => tenants.RequireSettingsAsync(_tenantId);
 
     private MessageRecord OutboundRecord(Guid messageId, OutboundRequest request, DeliveryStatus status, DateTimeOffset now) => new(
         messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,

@@ -1,6 +1,6 @@
+using Engine.Grains.Options;
 using System.Net;
 using System.Text.Json;
-using Engine.Grains.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;

@@ -8,6 +8,7 @@ using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
+using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Delivery;
 
@@ -23,6 +24,7 @@ internal sealed partial class SenderGrain(
     IOutbox outbox,
     IConversationLog conversationLog,
     ProviderClients providers,
+    TenantCache tenants,
     TimeProvider time,
     ILogger<SenderGrain> logger) : Grain, ISenderGrain, IRemindable
 {
@@ -30,7 +32,6 @@ internal sealed partial class SenderGrain(
     private const int ReloadLimit = 10_000;
     private const string DrainReminder = "drain";
     private static readonly TimeSpan TransientBackoff = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan SettingsLifetime = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(5);
 
     private readonly LinkedList<QueuedMessage> _queue = [];
@@ -40,7 +41,6 @@ internal sealed partial class SenderGrain(
     private string _tenantId = "";
     private Channel _channel;
     private TokenBucket? _bucket;
-    private (TenantSettings Settings, DateTimeOffset FetchedAt)? _tenant;
     private (DateOnly Day, int Sent)? _dailyCount;
     private IGrainTimer? _timer;
     private bool _reminderRegistered;
@@ -400,17 +400,7 @@ internal sealed partial class SenderGrain(
         return _dailyCount.Value.Sent;
     }
 
-    private async Task<TenantSettings> GetTenantAsync()
-    {
-        var now = time.GetUtcNow();
-        if (_tenant is not { } cached || now - cached.FetchedAt > SettingsLifetime)
-        {
-            var tenant = await GrainFactory.GetGrain<ITenantGrain>(_tenantId).GetAsync();
-            _tenant = (tenant.Settings ?? throw new InvalidOperationException($"Tenant '{_tenantId}' does not exist."), now);
-        }
-
-        return _tenant.Value.Settings;
-    }
+    private Task<TenantSettings> GetTenantAsync() => tenants.RequireSettingsAsync(_tenantId);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

@@ -1,9 +1,9 @@
+using Engine.Grains.Options;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
 
@@ -25,7 +25,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
         };
         if (engine.Value.PublicBaseUrl is { } publicBase)
         {
-            fields.Add(new("StatusCallback", $"{publicBase.TrimEnd('/')}/webhooks/twilio/{request.TenantId}/status"));
+            fields.Add(new("StatusCallback", WebhookRoutes.TwilioStatusUrl(publicBase, request.TenantId)));
         }
 
         using var message = new HttpRequestMessage(HttpMethod.Post, $"2010-04-01/Accounts/{sms.AccountSid}/Messages.json")

@@ -1,10 +1,10 @@
+using Engine.Grains.Options;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
 

@@ -1,3 +1,4 @@
+using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Events;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -102,7 +103,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
 
         foreach (var id in _subscriptions.Value.Ids)
         {
-            await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{id}").PokeAsync();
+            await GrainFactory.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(TenantId, id)).PokeAsync();
         }
     }
 

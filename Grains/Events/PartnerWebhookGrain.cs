@@ -1,7 +1,9 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Options;
+using Engine.Grains.Storage;
 using System.Net.Http.Headers;
 using System.Text;
 using Engine.Grains.Abstractions.Events;
-using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Grains.Events;
@@ -26,7 +28,7 @@ public sealed class PartnerWebhookState
 /// </summary>
 [GrainType("partner-webhook")]
 internal sealed partial class PartnerWebhookGrain(
-    [PersistentState("partner-webhook", EngineHostingExtensions.StorageName)] IPersistentState<PartnerWebhookState> state,
+    [PersistentState("partner-webhook", GrainStorage.Name)] IPersistentState<PartnerWebhookState> state,
     IEventLog events,
     IDeadLetterStore deadLetters,
     IHttpClientFactory httpClients,
@@ -42,7 +44,7 @@ internal sealed partial class PartnerWebhookGrain(
 
     private bool _delivering;
 
-    private string TenantId => this.GetPrimaryKeyString().Split('/')[0];
+    private string TenantId => GrainKeys.ParsePartnerWebhook(this.GetPrimaryKeyString()).TenantId;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

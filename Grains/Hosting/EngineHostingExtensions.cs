@@ -1,3 +1,4 @@
+using Engine.Grains.Options;
 using System.Net;
 using Engine.Grains.Delivery;
 using Engine.Grains.Events;
@@ -6,8 +7,10 @@ using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -18,9 +21,6 @@ namespace Engine.Grains.Hosting;
 /// <summary>How a process joins the engine: as a silo on PostgreSQL, or as the embedded single process.</summary>
 public static partial class EngineHostingExtensions
 {
-    /// <summary>Grain storage provider every engine grain uses.</summary>
-    public const string StorageName = "engine";
-
     private const string Invariant = "Npgsql";
 
     /// <summary>Binds and validates the engine's settings; invalid settings stop the host at start.</summary>
@@ -34,6 +34,7 @@ public static partial class EngineHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<EngineSettings>, EngineSettingsValidator>();
         builder.Services.AddSingleton<IValidateOptions<ProviderSettings>, ProviderSettingsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TenantCache>();
         return builder;
     }
 
@@ -78,7 +79,7 @@ public static partial class EngineHostingExtensions
             builder.Services.AddHostedService<EmbeddedModeWarning>();
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
-                .AddMemoryGrainStorage(StorageName)
+                .AddMemoryGrainStorage(GrainStorage.Name)
                 .UseInMemoryReminderService()
                 .AddStartupTask<OutboxWakeUp>());
             return builder;
@@ -142,7 +143,7 @@ public static partial class EngineHostingExtensions
 
     /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
     public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString) => silo
-        .AddAdoNetGrainStorage(StorageName, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
+        .AddAdoNetGrainStorage(GrainStorage.Name, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
         .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
 
     /// <summary>

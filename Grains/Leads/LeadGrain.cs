@@ -5,7 +5,6 @@ using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Events;
 using Engine.Grains.Abstractions.Leads;
-using Engine.Grains.Hosting;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
@@ -14,7 +13,7 @@ namespace Engine.Grains.Leads;
 
 [GrainType("lead")]
 internal sealed class LeadGrain(
-    [PersistentState("lead", EngineHostingExtensions.StorageName)] IPersistentState<LeadState> state,
+    [PersistentState("lead", GrainStorage.Name)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
     IConversationLog conversationLog,
     IEventLog events,
@@ -45,7 +44,7 @@ internal sealed class LeadGrain(
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
-        var stageChanged = !created && Stage(profile) != Stage(state.State.Profile);
+        var stageChanged = !created && profile.Stage != state.State.Profile.Stage;
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
@@ -58,7 +57,7 @@ internal sealed class LeadGrain(
         }
         else if (stageChanged)
         {
-            await Automation.StageChangedAsync(Stage(profile));
+            await Automation.StageChangedAsync(profile.Stage);
         }
 
         return new LeadUpsert(created, Snapshot());
@@ -183,9 +182,6 @@ internal sealed class LeadGrain(
             attributes = profile.Attributes, createdAt = state.State.CreatedAt,
         }));
     }
-
-    /// <summary>The lead's pipeline stage, kept in the "stage" attribute.</summary>
-    internal static string? Stage(LeadProfile profile) => profile.Attributes.GetValueOrDefault("stage");
 
     private LeadSnapshot Snapshot()
     {

@@ -1,11 +1,11 @@
+using Engine.Grains.Storage;
 using Engine.Grains.Abstractions.Leads;
-using Engine.Grains.Hosting;
 
 namespace Engine.Grains.Leads;
 
 [GrainType("whatsapp-user")]
 internal sealed class WhatsAppUserGrain(
-    [PersistentState("whatsapp-user", EngineHostingExtensions.StorageName)] IPersistentState<WhatsAppUserState> state) : Grain, IWhatsAppUserGrain
+    [PersistentState("whatsapp-user", GrainStorage.Name)] IPersistentState<WhatsAppUserState> state) : Grain, IWhatsAppUserGrain
 {
     public Task<string?> FindLeadAsync() => Task.FromResult(state.State.LeadAddress);
 

@@ -74,7 +74,7 @@ public static class HandOffPolicy
             return earliest;
         }
 
-        var zones = QuietHoursPolicy.ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
+        var zones = QuietHoursPolicy.ZonesOf(lead, tenant);
         return new QuietHoursPolicy(tenant.QuietHours).NextAllowedInstant(earliest, zones);
     }
 

@@ -1,3 +1,4 @@
+using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 
 namespace Engine.Grains.Policies;
@@ -11,8 +12,16 @@ public sealed class QuietHoursPolicy(QuietHoursSettings settings, IReadOnlyColle
 {
     private const int DaysToSearch = 8; // enough to cross a weekend when only working days are allowed
 
+    /// <summary>The policy that keeps business-hours-only steps inside the tenant's opening hours.</summary>
+    public static QuietHoursPolicy ForBusinessHours(BusinessHoursSettings hours) =>
+        new(new QuietHoursSettings(true, hours.OpensAt, hours.ClosesAt), hours.Days);
+
+    /// <summary>The zones quiet and business hours apply in for a lead: its own, or the tenant's default.</summary>
+    public static TimeZoneInfo[] ZonesOf(LeadSnapshot lead, TenantSettings tenant) =>
+        ResolveZones(lead.TimeZones.Count > 0 ? lead.TimeZones : [tenant.DefaultTimeZone]);
+
     /// <summary>The zones with these IANA ids that this machine knows; UTC when none is known.</summary>
-    public static TimeZoneInfo[] ResolveZones(IEnumerable<string> ids) => ids
+    private static TimeZoneInfo[] ResolveZones(IEnumerable<string> ids) => ids
         .Select(id => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null)
         .OfType<TimeZoneInfo>()
         .DefaultIfEmpty(TimeZoneInfo.Utc)

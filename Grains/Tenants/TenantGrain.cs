@@ -1,18 +1,27 @@
+using Engine.Grains.Abstractions;
+using Engine.Grains.Storage;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Events;
-using Engine.Grains.Hosting;
 
 namespace Engine.Grains.Tenants;
 
 [GrainType("tenant")]
 internal sealed class TenantGrain(
-    [PersistentState("tenant", EngineHostingExtensions.StorageName)] IPersistentState<TenantState> state,
+    [PersistentState("tenant", GrainStorage.Name)] IPersistentState<TenantState> state,
     IEventLog events,
+    TenantCache cache,
     TimeProvider time) : Grain, ITenantGrain
 {
     private string TenantId => this.GetPrimaryKeyString();
+
+    // Every change drops this process's cached copy, so grains here see it at once.
+    private async Task SaveAsync()
+    {
+        await state.WriteStateAsync();
+        cache.Invalidate(TenantId);
+    }
 
     public async Task<TenantCreation> CreateAsync(TenantSettings settings)
     {
@@ -28,7 +37,7 @@ internal sealed class TenantGrain(
 
         state.State.Settings = settings;
         state.State.CreatedAt = time.GetUtcNow();
-        await state.WriteStateAsync();
+        await SaveAsync();
         return new TenantCreation(true, Snapshot());
     }
 
@@ -40,7 +49,7 @@ internal sealed class TenantGrain(
         if (settings != state.State.Settings)
         {
             state.State.Settings = settings;
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
 
         return Snapshot();
@@ -56,7 +65,7 @@ internal sealed class TenantGrain(
 
         var key = new ApiKeyInfo(keyId, name, roles, secretSha256, time.GetUtcNow(), null);
         state.State.ApiKeys.Add(key);
-        await state.WriteStateAsync();
+        await SaveAsync();
         return key;
     }
 
@@ -71,7 +80,7 @@ internal sealed class TenantGrain(
         if (state.State.ApiKeys[index].RevokedAt is null)
         {
             state.State.ApiKeys[index] = state.State.ApiKeys[index] with { RevokedAt = time.GetUtcNow() };
-            await state.WriteStateAsync();
+            await SaveAsync();
         }
 
         return state.State.ApiKeys[index];
@@ -98,7 +107,7 @@ internal sealed class TenantGrain(
             state.State.Playbooks.Add(playbook);
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         return Snapshot();
     }
 
@@ -109,7 +118,7 @@ internal sealed class TenantGrain(
             return false;
         }
 
-        await state.WriteStateAsync();
+        await SaveAsync();
         return true;
     }
 
@@ -119,10 +128,10 @@ internal sealed class TenantGrain(
         if (state.State.WebhookSubscriptions.All(w => w.SubscriptionId != subscription.SubscriptionId))
         {
             state.State.WebhookSubscriptions.Add(subscription);
-            await state.WriteStateAsync();
+            await SaveAsync();
             // From the log, not the relay grain: the relay may be waiting on this grain right now.
             var from = await events.LastCursorAsync(TenantId);
-            await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{subscription.SubscriptionId}").StartAsync(subscription, from);
+            await GrainFactory.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(TenantId, subscription.SubscriptionId)).StartAsync(subscription, from);
         }
 
         return Snapshot();
@@ -135,8 +144,8 @@ internal sealed class TenantGrain(
             return false;
         }
 
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IPartnerWebhookGrain>($"{TenantId}/{subscriptionId}").StopAsync();
+        await SaveAsync();
+        await GrainFactory.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(TenantId, subscriptionId)).StopAsync();
         return true;
     }
 

@@ -1,0 +1,24 @@
+namespace Engine.Grains.Delivery;
+
+/// <summary>
+/// The gateway's webhook routes, in one place because senders hand them to providers: Twilio posts
+/// the status of a message to the callback URL sent with it.
+/// </summary>
+public static class WebhookRoutes
+{
+    /// <summary>Where every provider webhook lives.</summary>
+    public const string Prefix = "/webhooks";
+
+    /// <summary>Twilio inbound messages, below <see cref="Prefix"/>.</summary>
+    public const string TwilioInbound = "/twilio/{tenant}";
+
+    /// <summary>Twilio status callbacks, below <see cref="Prefix"/>.</summary>
+    public const string TwilioStatus = "/twilio/{tenant}/status";
+
+    /// <summary>Meta's verification and notifications, below <see cref="Prefix"/>.</summary>
+    public const string WhatsApp = "/whatsapp/{tenant}";
+
+    /// <summary>The public URL Twilio posts a tenant's statuses to.</summary>
+    public static string TwilioStatusUrl(string publicBaseUrl, string tenantId) =>
+        publicBaseUrl.TrimEnd('/') + Prefix + TwilioStatus.Replace("{tenant}", tenantId, StringComparison.Ordinal);
+}

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Engine.Grains.Hosting;
+
+/// <summary>Connection strings. With no Postgres the engine runs embedded and keeps nothing.</summary>
+public sealed class ConnectionStringSettings
+{
+    public const string SectionName = "ConnectionStrings";
+
+    /// <summary>Npgsql connection string of the cluster's database.</summary>
+    public string? Postgres { get; set; }
+
+    /// <summary>StackExchange.Redis configuration string ("host:port,...").</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>True when no durable storage is configured.</summary>
+    public bool IsEmbedded => string.IsNullOrWhiteSpace(Postgres);
+}
+
+/// <summary>Identity and endpoints of the Orleans cluster (section "Orleans").</summary>
+public sealed class ClusterSettings
+{
+    public const string SectionName = "Orleans";
+
+    /// <summary>This deployment of the cluster; may change on blue/green deploys.</summary>
+    [Required]
+    public string ClusterId { get; set; } = "engine";
+
+    /// <summary>The service's stable identity; part of every stored grain-state and reminder key.</summary>
+    [Required]
+    public string ServiceId { get; set; } = "engine";
+
+    /// <summary>Silo-to-silo port.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Client-to-silo (gateway) port.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos and clients reach this silo at.</summary>
+    [Required]
+    public string AdvertisedIPAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Name shown in the membership table; defaults to host name and process id.</summary>
+    public string? SiloName { get; set; }
+}
+
+[OptionsValidator]
+internal sealed partial class ClusterSettingsValidator : IValidateOptions<ClusterSettings>;

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace Engine.Grains.Options;
+
+/// <summary>Engine-wide settings (section "Engine").</summary>
+public sealed class EngineSettings
+{
+    public const string SectionName = "Engine";
+
+    /// <summary>The platform administrator's key, needed to create tenants. A secret.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>The public https base URL providers call; webhook signatures are checked against it.</summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>How long a partner webhook retries one event before parking it as a dead letter.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan PartnerWebhookRetryWindow { get; set; } = TimeSpan.FromHours(25);
+
+    /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
+    [Range(1, 1_000_000)]
+    public int ApiKeyCallsPerSecond { get; set; } = 200;
+}
+
+[OptionsValidator]
+internal sealed partial class EngineSettingsValidator : IValidateOptions<EngineSettings>;

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using Engine.Grains.Abstractions.Tenants;
+
+namespace Engine.Grains.Tenants;
+
+/// <summary>
+/// Tenants as grains and the gateway read them: one cache per process, so a burst of webhooks, sends or
+/// automation steps costs one tenant-grain call per tenant every few seconds rather than one per item.
+/// The tenant grain drops its entry when it changes, so its own silo (and, in embedded mode, the whole
+/// engine) sees a change at once; other processes see it within <see cref="Lifetime"/>. Concurrent
+/// misses share one fetch.
+/// </summary>
+public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
+{
+    /// <summary>How long a process may use a tenant it read before reading it again.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, (Task<TenantSnapshot> Tenant, DateTimeOffset FetchedAt)> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>The tenant as read at most <see cref="Lifetime"/> ago (or now, with <paramref name="fresh"/>).</summary>
+    public async Task<TenantSnapshot> GetAsync(string tenantId, bool fresh = false)
+    {
+        var now = time.GetUtcNow();
+        if (fresh || !_entries.TryGetValue(tenantId, out var entry) || now - entry.FetchedAt > Lifetime || entry.Tenant.IsFaulted)
+        {
+            entry = (grains.GetGrain<ITenantGrain>(tenantId).GetAsync(), now);
+            _entries[tenantId] = entry;
+        }
+
+        return await entry.Tenant;
+    }
+
+    /// <summary>The tenant's settings, or null when it does not exist.</summary>
+    public async Task<TenantSettings?> FindSettingsAsync(string tenantId) =>
+        TenantIds.IsValid(tenantId) ? (await GetAsync(tenantId)).Settings : null;
+
+    /// <summary>The settings of a tenant that must exist (grains act only for tenants that do).</summary>
+    public async Task<TenantSettings> RequireSettingsAsync(string tenantId) =>
+        (await GetAsync(tenantId)).Settings ?? throw new InvalidOperationException($"Tenant '{tenantId}' does not exist.");
+
+    /// <summary>Forgets the tenant, so the next read fetches it.</summary>
+    public void Invalidate(string tenantId) => _entries.TryRemove(tenantId, out _);
+}
