@@ -49,9 +49,9 @@ internal static class TenantMapping
         DefaultTimeZone = settings.DefaultTimeZone,
         BusinessHours = new V1.BusinessHours
         {
-            OpensAt = Duration.FromTimeSpan(settings.OpeningHours.OpensAt),
-            ClosesAt = Duration.FromTimeSpan(settings.OpeningHours.ClosesAt),
-            Days = { settings.OpeningHours.Days.Select(d => (V1.Weekday)(d == DayOfWeek.Sunday ? 7 : (int)d)) },
+            OpensAt = Duration.FromTimeSpan(settings.OpeningHours().OpensAt),
+            ClosesAt = Duration.FromTimeSpan(settings.OpeningHours().ClosesAt),
+            Days = { settings.OpeningHours().Days.Select(d => (V1.Weekday)(d == DayOfWeek.Sunday ? 7 : (int)d)) },
         },
         RateLimits = new V1.RateLimits
         {

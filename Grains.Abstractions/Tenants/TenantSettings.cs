@@ -16,8 +16,11 @@ public sealed record class TenantSettings(
     /// <summary>The consent rules, with defaults for tenants stored before they existed.</summary>
     public ConsentSettings Consent => ConsentRules ?? ConsentSettings.Default(DisplayName);
 
-    /// <summary>The business hours, with the default for tenants that set none.</summary>
-    public BusinessHoursSettings OpeningHours => BusinessHours ?? BusinessHoursSettings.Default;
+    /// <summary>
+    /// The business hours, with the default for tenants that set none. A method, not a property: grain
+    /// state is stored as JSON, and a computed property would be written and read back into the default.
+    /// </summary>
+    public BusinessHoursSettings OpeningHours() => BusinessHours ?? BusinessHoursSettings.Default;
 
     /// <summary>Settings for a new tenant that has configured nothing but its name.</summary>
     public static TenantSettings Defaults(string displayName) => new(

@@ -16,7 +16,7 @@ namespace Engine.Grains.Automation;
 /// the lead and conversation grains can notify it while it is itself waiting on them; every change of
 /// state happens under one lock that is never held across a call to another grain.
 /// </summary>
-[GrainType("automation"), Reentrant]
+[GrainType("automation"), Reentrant, Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class AutomationGrain(
     [PersistentState("automation", GrainStorage.Name)] IPersistentState<AutomationState> state,
     IAutomationLog automationLog,
@@ -159,7 +159,7 @@ internal sealed partial class AutomationGrain(
         if (step.BusinessHoursOnly)
         {
             var tenant = await tenants.RequireSettingsAsync(_tenantId);
-            sendAt = QuietHoursPolicy.ForBusinessHours(tenant.OpeningHours).NextAllowedInstant(now, QuietHoursPolicy.ZonesOf(lead, tenant));
+            sendAt = QuietHoursPolicy.ForBusinessHours(tenant.OpeningHours()).NextAllowedInstant(now, QuietHoursPolicy.ZonesOf(lead, tenant));
         }
 
         var result = await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, _phone, run.Channel)).SendAutomatedAsync(

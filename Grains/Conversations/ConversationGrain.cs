@@ -15,7 +15,9 @@ using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Conversations;
 
-[GrainType("conversation")]
+// Per-person grains (conversation, lead, automation, WhatsApp user) are placed on the silo of the call
+// that activates them, so one person's grains end up together and call each other without a network hop.
+[GrainType("conversation"), Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class ConversationGrain(
     [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
     IConversationLog conversationLog,
@@ -45,7 +47,8 @@ internal sealed partial class ConversationGrain(
     }
 
     // The recent window and last inbound time come from the log, read the first time they are needed:
-    // many activations only send (a follow-up to an opted-in lead) and never need them.
+    // many activations only receive (a new lead's first message) or send to an opted-in lead, and never
+    // need them. What this activation already did is merged with what the log holds.
     private async Task EnsureHistoryAsync()
     {
         if (_historyLoaded)
@@ -55,6 +58,11 @@ internal sealed partial class ConversationGrain(
 
         var history = await conversationLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize);
         _recent.InsertRange(0, history.Reverse().Where(m => !_recent.Any(r => r.MessageId == m.MessageId)).Select(ToSummary));
+        if (_recent.Count > RecentWindowSize)
+        {
+            _recent.RemoveRange(0, _recent.Count - RecentWindowSize);
+        }
+
         _lastInboundAt = Max(_lastInboundAt, history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt);
         if (_lastInboundAt is null && history.Count == RecentWindowSize)
         {
@@ -69,7 +77,6 @@ internal sealed partial class ConversationGrain(
 
     public async Task<InboundResult> ReceiveAsync(InboundMessage message)
     {
-        await EnsureHistoryAsync();
         var messageId = MessageIds.ForProviderMessage(_tenantId, message.Provider, message.ProviderMessageId);
         await Lead.UpsertAsync(new LeadProfilePatch(Name: message.ContactName, NameOnlyIfMissing: true, Identity: message.Identity));
 
@@ -87,7 +94,10 @@ internal sealed partial class ConversationGrain(
                 _lastInboundAt = message.ReceivedAt;
             }
 
-            await Automation.InboundReceivedAsync(_channel, message.Body, message.ReceivedAt);
+            if (await tenants.HasPlaybooksAsync(_tenantId))
+            {
+                await Automation.InboundReceivedAsync(_channel, message.Body, message.ReceivedAt);
+            }
         }
 
         var tenant = await GetTenantSettingsAsync();
@@ -114,7 +124,7 @@ internal sealed partial class ConversationGrain(
     public async Task<SendResult> SendAsync(OutboundRequest request)
     {
         var result = await SendCoreAsync(request, knownLead: null);
-        if (request.Purpose == OutboundPurpose.Standard && result.Disposition != SendDisposition.Rejected)
+        if (request.Purpose == OutboundPurpose.Standard && result.Disposition != SendDisposition.Rejected && await tenants.HasPlaybooksAsync(_tenantId))
         {
             await Automation.OutboundSentAsync(_channel, time.GetUtcNow()); // may start no-reply follow-ups
         }

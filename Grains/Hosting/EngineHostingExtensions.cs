@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace Engine.Grains.Hosting;
 
@@ -77,6 +78,7 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
             builder.Services.AddHostedService<EmbeddedModeWarning>();
+            StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
                 .AddMemoryGrainStorage(GrainStorage.Name)
@@ -142,9 +144,22 @@ public static partial class EngineHostingExtensions
     private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/");
 
     /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
-    public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString) => silo
-        .AddAdoNetGrainStorage(GrainStorage.Name, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
-        .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+    public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage(GrainStorage.Name, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
+            .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
+        StoreStateInOrleansFormat<AdoNetGrainStorageOptions>(silo.Services);
+        return silo;
+    }
+
+    // Grain state is written in Orleans' own binary format, versioned by the [Id]s of the state types,
+    // rather than the providers' default Newtonsoft JSON: that JSON writes computed members and, on
+    // reading, fills in the objects a state's initialisers created, so a shared default such as
+    // LeadProfile.Empty would be overwritten with one lead's data and show up on every new lead.
+    private static void StoreStateInOrleansFormat<TOptions>(IServiceCollection services)
+        where TOptions : class, IStorageProviderSerializerOptions =>
+        services.AddOptions<TOptions>(GrainStorage.Name)
+            .PostConfigure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
 
     /// <summary>
     /// The message log, consent ledger, automation log and event log on the registered

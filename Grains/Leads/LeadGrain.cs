@@ -8,15 +8,17 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
+using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Leads;
 
-[GrainType("lead")]
+[GrainType("lead"), Orleans.Placement.PreferLocalPlacement]
 internal sealed class LeadGrain(
     [PersistentState("lead", GrainStorage.Name)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
     IConversationLog conversationLog,
     IEventLog events,
+    TenantCache tenants,
     TimeProvider time) : Grain, ILeadGrain
 {
     private const int RememberedChangeIds = 64;
@@ -53,9 +55,12 @@ internal sealed class LeadGrain(
         await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
         {
-            await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
+            if (await tenants.HasPlaybooksAsync(_tenantId))
+            {
+                await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
+            }
         }
-        else if (stageChanged)
+        else if (stageChanged && await tenants.HasPlaybooksAsync(_tenantId))
         {
             await Automation.StageChangedAsync(profile.Stage);
         }
@@ -116,7 +121,10 @@ internal sealed class LeadGrain(
         else if (created)
         {
             await events.AppendAsync(LeadEvent(EventTypes.LeadCreated));
-            await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
+            if (await tenants.HasPlaybooksAsync(_tenantId))
+            {
+                await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
+            }
         }
 
         var outcome = applied.Length > 0 ? ConsentOutcome.Applied
@@ -134,7 +142,10 @@ internal sealed class LeadGrain(
             await Task.WhenAll(channels.Select(channel => GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, channel)).WithdrawAsync(_phone)));
         }
 
-        await Automation.OptedOutAsync(automationScope);
+        if (await tenants.HasPlaybooksAsync(_tenantId))
+        {
+            await Automation.OptedOutAsync(automationScope);
+        }
     }
 
     private async Task<ConsentResult?> ReplayOfAsync(ConsentChange change)

@@ -3,7 +3,7 @@ using Engine.Grains.Abstractions.Leads;
 
 namespace Engine.Grains.Leads;
 
-[GrainType("whatsapp-user")]
+[GrainType("whatsapp-user"), Orleans.Placement.PreferLocalPlacement]
 internal sealed class WhatsAppUserGrain(
     [PersistentState("whatsapp-user", GrainStorage.Name)] IPersistentState<WhatsAppUserState> state) : Grain, IWhatsAppUserGrain
 {

@@ -21,7 +21,7 @@ public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
     public async Task<TenantSnapshot> GetAsync(string tenantId, bool fresh = false)
     {
         var now = time.GetUtcNow();
-        if (fresh || !_entries.TryGetValue(tenantId, out var entry) || now - entry.FetchedAt > Lifetime || entry.Tenant.IsFaulted)
+        if (fresh || !_entries.TryGetValue(tenantId, out var entry) || now - entry.FetchedAt > Lifetime || entry.Tenant is { IsCompleted: true, IsCompletedSuccessfully: false })
         {
             entry = (grains.GetGrain<ITenantGrain>(tenantId).GetAsync(), now);
             _entries[tenantId] = entry;
@@ -37,6 +37,12 @@ public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
     /// <summary>The settings of a tenant that must exist (grains act only for tenants that do).</summary>
     public async Task<TenantSettings> RequireSettingsAsync(string tenantId) =>
         (await GetAsync(tenantId)).Settings ?? throw new InvalidOperationException($"Tenant '{tenantId}' does not exist.");
+
+    /// <summary>
+    /// False for a tenant without playbooks: nothing can start or stop, so callers need not activate a
+    /// lead's automation grain (a state read) for every event.
+    /// </summary>
+    public async Task<bool> HasPlaybooksAsync(string tenantId) => (await GetAsync(tenantId)).Playbooks.Count > 0;
 
     /// <summary>Forgets the tenant, so the next read fetches it.</summary>
     public void Invalidate(string tenantId) => _entries.TryRemove(tenantId, out _);

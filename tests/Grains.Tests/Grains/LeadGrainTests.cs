@@ -1,4 +1,5 @@
 using Engine.TestSupport;
+using Orleans.Runtime;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
@@ -46,6 +47,22 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
             "UPDATE consent_ledger SET status = 'opted_in' WHERE tenant_id = $1", tenantId));
 
         Assert.Contains("append-only", error.MessageText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoredLead_ReadBackAfterDeactivation_NeverLeaksIntoANewLead()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var known = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, TestTenants.NewPhone()));
+        await known.UpsertAsync(new LeadProfilePatch(Name: "Ana Known", Tags: ["vip"], Attributes: new Dictionary<string, string> { ["stage"] = "won" },
+            Identity: new LeadIdentity(WhatsAppUserId: "US.1000000000001", Username: "ana")));
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        Assert.Equal("Ana Known", (await known.GetAsync()).Profile.Name); // read back from storage on either silo
+        var strangers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ =>
+            fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, TestTenants.NewPhone())).UpsertAsync(new LeadProfilePatch(Email: "new@example.com"))));
+
+        Assert.All(strangers, s => Assert.Equal((null, 0, 0, null), (s.Lead.Profile.Name, s.Lead.Profile.Tags.Count, s.Lead.Profile.Attributes.Count, s.Lead.Identity!.Username)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Engine.Grains.Tenants;
 using Engine.Grains.Hosting;
 using Engine.Grains.Storage;
 using Engine.TestSupport;
@@ -29,6 +30,7 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) => silo.AddEnginePostgresProviders(connectionString));
         builder.ConfigureSiloHost((_, host) => host.Services
             .AddSingleton(_ => NpgsqlDataSource.Create(connectionString))
+            .AddSingleton<TenantCache>()
             .AddEnginePostgresStores());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
