@@ -23,7 +23,7 @@ internal sealed class TenantDirectory(IClusterClient cluster, TimeProvider time)
         var now = time.GetUtcNow();
         if (!_cache.TryGetValue(tenantId, out var cached) || now - cached.FetchedAt > Lifetime)
         {
-            cached = (await cluster.GetGrain<ITenantGrain>(tenantId).GetAsync(), now);
+            cached = (await ClusterFaults.RetryOnceAsync(() => cluster.GetGrain<ITenantGrain>(tenantId).GetAsync()), now); // a read: safe to repeat
             _cache[tenantId] = cached;
         }
 
