@@ -30,12 +30,14 @@ internal static partial class ClusterFaults
         Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException);
 
     /// <summary>
-    /// Unreachable, too busy, or no answer in time (the call may have run: not retried here). Redis
-    /// timeouts are not the cluster's, and the callers of Redis handle them.
+    /// Unreachable, too busy, or no answer in time (the call may have run: not retried here). A grain
+    /// call that times out throws a bare TimeoutException; Redis and Npgsql timeouts are not the
+    /// cluster's (Npgsql wraps its own, so only the outermost exception counts).
     /// </summary>
     public static bool IsUnavailable(Exception exception) =>
         IsUnreachable(exception) ||
-        Causes(exception).Any(e => e is GatewayTooBusyException || (e is TimeoutException && e is not StackExchange.Redis.RedisTimeoutException));
+        Causes(exception).Any(e => e is GatewayTooBusyException) ||
+        exception is TimeoutException and not StackExchange.Redis.RedisTimeoutException;
 
     /// <summary>Runs an idempotent cluster call, once more after a short pause when the first attempt was unreachable.</summary>
     public static async Task<T> RetryOnceAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)

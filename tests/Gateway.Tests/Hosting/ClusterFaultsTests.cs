@@ -52,6 +52,7 @@ public sealed class ClusterFaultsTests
         Assert.False(ClusterFaults.IsUnavailable(new InvalidOperationException("a bug")));
         Assert.False(ClusterFaults.IsUnavailable(new OrleansException("a grain failed to activate")));
         Assert.False(ClusterFaults.IsUnavailable(new StackExchange.Redis.RedisTimeoutException(StackExchange.Redis.CommandFlags.None, "redis is slow", StackExchange.Redis.CommandStatus.Sent)));
+        Assert.False(ClusterFaults.IsUnavailable(new Npgsql.NpgsqlException("PostgreSQL is slow", new TimeoutException())));
         Assert.True(ClusterFaults.IsUnavailable(new AggregateException(new InvalidOperationException(), new SiloUnavailableException())));
         Assert.True(ClusterFaults.IsUnavailable(new GatewayTooBusyException()));
     }
