@@ -41,11 +41,16 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
             RpcErrors.InvalidArgument("idempotency_key", "is longer than 200 characters");
         }
 
-        var result = await cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel)).SendAsync(new OutboundRequest(
+        var conversation = cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel));
+        var outbound = new OutboundRequest(
             request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null,
             hasTemplate ? null : request.Body,
             hasTemplate ? new TemplateRef(request.Template!.Name, request.Template.Language, request.Template.Parameters.ToArray()) : null,
-            request.SendAt?.ToDateTimeOffset()));
+            request.SendAt?.ToDateTimeOffset());
+        // Only a keyed send may be repeated: without a key a second attempt could queue a second message.
+        var result = outbound.IdempotencyKey is null
+            ? await conversation.SendAsync(outbound)
+            : await ClusterFaults.RetryOnceAsync(() => conversation.SendAsync(outbound), context.CancellationToken);
 
         SendRejections.ThrowIfRejected(result);
         return new V1.SendMessageResponse

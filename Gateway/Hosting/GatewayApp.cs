@@ -16,7 +16,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>());
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>();

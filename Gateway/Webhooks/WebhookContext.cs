@@ -32,7 +32,10 @@ internal sealed partial class WebhookContext(
         return publicBase.TrimEnd('/') + rawTarget;
     }
 
-    /// <summary>Runs <paramref name="process"/> unless the item was processed before; marks it afterwards.</summary>
+    /// <summary>
+    /// Runs <paramref name="process"/> unless the item was processed before; marks it afterwards.
+    /// Processing is idempotent, so a call that did not reach a live silo is tried once more.
+    /// </summary>
     public async Task ProcessOnceAsync(string provider, string kind, string key, Func<Task> process)
     {
         if (await deduplicator.WasProcessedAsync(key))
@@ -41,7 +44,7 @@ internal sealed partial class WebhookContext(
             return;
         }
 
-        await process();
+        await ClusterFaults.RetryOnceAsync(process);
         await deduplicator.MarkProcessedAsync(key);
         metrics.Item(provider, kind, "processed");
     }

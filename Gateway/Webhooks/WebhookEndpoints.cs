@@ -13,7 +13,8 @@ namespace Engine.Gateway.Webhooks;
 /// is not the provider's webhook at all (400), then each item on its own: an item that cannot be used
 /// is recorded in the rejected-webhook log and acknowledged, so the provider neither retries it forever
 /// nor drops the good items batched with it. Anything that fails after that answers 5xx so the provider
-/// retries; every step is idempotent, so the retry completes what the failed attempt left undone.
+/// retries (503 with Retry-After when the cluster is unavailable); every step is idempotent, so the
+/// retry completes what the failed attempt left undone.
 /// </summary>
 internal static partial class WebhookEndpoints
 {
@@ -21,7 +22,7 @@ internal static partial class WebhookEndpoints
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup(WebhookRoutes.Prefix);
+        var webhooks = app.MapGroup(WebhookRoutes.Prefix).AddEndpointFilter<ClusterUnavailableFilter>();
         webhooks.MapPost(WebhookRoutes.TwilioInbound, TwilioInboundAsync);
         webhooks.MapPost(WebhookRoutes.TwilioStatus, TwilioStatusAsync);
         webhooks.MapGet(WebhookRoutes.WhatsApp, WhatsAppVerifyAsync);

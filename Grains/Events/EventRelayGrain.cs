@@ -5,10 +5,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Engine.Grains.Events;
 
 /// <summary>
-/// Publishes a tenant's events: assigns cursors in commit order in PostgreSQL, then adds them to the
-/// Redis stream. After a restart it first re-publishes what PostgreSQL has beyond the stream's end, so
-/// a crash between the two steps loses nothing. A one-second timer catches pokes that arrived while a
-/// batch was being published.
+/// Publishes a tenant's events: assigns cursors in commit order in PostgreSQL, adds them to the Redis
+/// stream, then pokes the tenant's partner webhooks. After a restart, or after any failure on that
+/// path, it first re-publishes what PostgreSQL has beyond the stream's end, so nothing newer enters the
+/// stream ahead of an assigned batch (a reader of Redis would skip its cursors). A one-second timer
+/// catches pokes that arrived while a batch was being published.
 /// </summary>
 [GrainType("event-relay")]
 internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider services, ILogger<EventRelayGrain> logger) : Grain, IEventRelayGrain
@@ -74,18 +75,27 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
 
                 _maxSequence = Math.Max(_maxSequence, maxSequence);
 
-                await PokeSubscriptionsAsync();
                 if (_bus is not null)
                 {
                     _busCaughtUp = false; // until this batch is in the stream
                     await _bus.PublishAsync(TenantId, batch);
                     _busCaughtUp = true;
                 }
+
+                await PokeSubscriptionsAsync();
             }
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or Npgsql.NpgsqlException)
+        catch (Exception e)
         {
-            LogPublishFailed(logger, TenantId, e.Message); // the next poke or sweep picks up from the record
+            // Whatever failed (Redis, PostgreSQL, a poked grain whose silo just died), the stream may now
+            // be behind the record; the next poke or sweep re-publishes from the record before anything newer.
+            _busCaughtUp = false;
+            if (e is not (StackExchange.Redis.RedisException or Npgsql.NpgsqlException or OrleansException or TimeoutException))
+            {
+                throw; // a bug, not an outage: let Orleans log it with its stack
+            }
+
+            LogPublishFailed(logger, TenantId, e.GetType().Name, e.Message);
         }
     }
 
@@ -126,6 +136,6 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
     }
 
     [LoggerMessage(EventId = 2401, EventName = "EventPublishFailed", Level = LogLevel.Warning,
-        Message = "Publishing events of tenant {TenantId} failed, will retry: {Reason}")]
-    private static partial void LogPublishFailed(ILogger logger, string tenantId, string reason);
+        Message = "Publishing events of tenant {TenantId} failed, will retry: {ErrorType}: {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, string tenantId, string errorType, string reason);
 }

@@ -35,6 +35,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public string PublicBaseUrl { get; private set; } = "";
     public IClusterClient Cluster => Gateway.Services.GetRequiredService<IClusterClient>();
     public Metadata AdminAuth { get; } = new() { { "authorization", $"Bearer {AdminKey}" } };
+    public LogRecorder GatewayLogs { get; } = new();
 
     public async ValueTask InitializeAsync()
     {
@@ -61,18 +62,22 @@ public sealed class GatewayFixture : IAsyncLifetime
         };
         await StartSiloAsync();
 
-        Gateway = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        Gateway = GatewayApp.Build([], builder =>
         {
-            ["ConnectionStrings:Postgres"] = connectionString,
-            ["ConnectionStrings:Redis"] = Redis.Configuration,
-            ["Orleans:ClusterId"] = clusterId,
-            ["Engine:AdminApiKey"] = AdminKey,
-            ["Engine:ApiKeyCallsPerSecond"] = ApiKeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Engine:PublicBaseUrl"] = PublicBaseUrl,
-            ["Gateway:HttpUrl"] = PublicBaseUrl,
-            ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }));
+            builder.Logging.AddProvider(GatewayLogs);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Postgres"] = connectionString,
+                ["ConnectionStrings:Redis"] = Redis.Configuration,
+                ["Orleans:ClusterId"] = clusterId,
+                ["Engine:AdminApiKey"] = AdminKey,
+                ["Engine:ApiKeyCallsPerSecond"] = ApiKeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Engine:PublicBaseUrl"] = PublicBaseUrl,
+                ["Gateway:HttpUrl"] = PublicBaseUrl,
+                ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+        });
         await Gateway.PrepareStorageAsync();
         await Gateway.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(PublicBaseUrl) };
