@@ -1,3 +1,4 @@
+using Engine.Gateway.Hosting;
 using Google.Protobuf;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
@@ -104,9 +105,15 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
         };
     }
 
+    // Rows are imported concurrently, up to this many at once; reading pauses while they are all busy,
+    // so a fast client is held back by HTTP/2 flow control rather than by timeouts.
+    private const int ImportConcurrency = 64;
+
     public override async Task<V1.ImportLeadsSummary> ImportLeads(IAsyncStreamReader<V1.ImportLeadRow> requestStream, ServerCallContext context)
     {
-        var summary = new V1.ImportLeadsSummary();
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<(int Row, string Phone, string? Error, bool Created)>();
+        var inFlight = new List<Task>();
+        var lastOfLead = new Dictionary<string, Task>(StringComparer.Ordinal); // rows of one lead keep their order
         string? tenantId = null;
         var row = -1;
         await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
@@ -122,38 +129,80 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
 
             if (ValidateRow(item, tenantId) is { } problem)
             {
-                summary.Errors.Add(new V1.ImportRowError { Row = row, Phone = item.Phone, Reason = problem });
+                outcomes.Add((row, item.Phone, problem, false));
                 continue;
             }
 
             var phone = PhoneNumberNormalizer.Normalize(item.Phone).E164!;
-            var lead = Lead(tenantId, phone);
-            var existed = (await lead.GetAsync()).Exists;
-
-            // Consent first: a lead-created playbook then finds the lead already opted in.
-            if (item.OptedInChannel != V1.Channel.Unspecified)
+            var (index, tenant, previous) = (row, tenantId, lastOfLead.GetValueOrDefault(phone) ?? Task.CompletedTask);
+            var import = Task.Run(async () =>
             {
-                var consent = await lead.RecordConsentAsync(new ConsentChange(
-                    $"import/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(item.ToByteArray()))}",
-                    RequestValidation.RequireChannel(item.OptedInChannel), ConsentStatus.OptedIn, ConsentSource.Import,
-                    item.ConsentEvidence.Length > 0 ? item.ConsentEvidence : "bulk import", time.GetUtcNow()));
-                if (consent.Outcome == ConsentOutcome.Refused)
+                await previous;
+                outcomes.Add(await ImportRowAsync(index, tenant, phone, item));
+            });
+            lastOfLead[phone] = import;
+            inFlight.Add(import);
+            if (inFlight.Count >= ImportConcurrency)
+            {
+                inFlight.Remove(await Task.WhenAny(inFlight));
+                foreach (var done in lastOfLead.Where(l => l.Value.IsCompleted).Select(l => l.Key).ToArray())
                 {
-                    summary.Errors.Add(new V1.ImportRowError { Row = row, Phone = item.Phone, Reason = $"opted_in_channel: {consent.Reason}" });
-                    continue;
+                    lastOfLead.Remove(done);
                 }
             }
+        }
 
-            await lead.UpsertAsync(new LeadProfilePatch(
-                item.Name.Length > 0 ? item.Name : null, item.Email.Length > 0 ? item.Email : null,
-                item.TimeZone.Length > 0 ? item.TimeZone : null, item.Tags.Count > 0 ? item.Tags.ToArray() : null));
-            var created = !existed;
+        await Task.WhenAll(inFlight);
+        var summary = new V1.ImportLeadsSummary();
+        foreach (var outcome in outcomes.OrderBy(o => o.Row))
+        {
+            if (outcome.Error is { } error)
+            {
+                summary.Errors.Add(new V1.ImportRowError { Row = outcome.Row, Phone = outcome.Phone, Reason = error });
+                continue;
+            }
 
             summary.Imported++;
-            summary.Created += created ? 1 : 0;
+            summary.Created += outcome.Created ? 1 : 0;
         }
 
         return summary;
+    }
+
+    // One row; a failure is that row's error, never the stream's. The consent change is keyed by the
+    // row's content and the upsert is idempotent, so a retried row (here or by the client) lands once.
+    private async Task<(int Row, string Phone, string? Error, bool Created)> ImportRowAsync(int row, string tenantId, string phone, V1.ImportLeadRow item)
+    {
+        try
+        {
+            return await ClusterFaults.RetryOnceAsync(async () =>
+            {
+                var lead = Lead(tenantId, phone);
+                var existed = (await lead.GetAsync()).Exists;
+
+                // Consent first: a lead-created playbook then finds the lead already opted in.
+                if (item.OptedInChannel != V1.Channel.Unspecified)
+                {
+                    var consent = await lead.RecordConsentAsync(new ConsentChange(
+                        $"import/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(item.ToByteArray()))}",
+                        RequestValidation.RequireChannel(item.OptedInChannel), ConsentStatus.OptedIn, ConsentSource.Import,
+                        item.ConsentEvidence.Length > 0 ? item.ConsentEvidence : "bulk import", time.GetUtcNow()));
+                    if (consent.Outcome == ConsentOutcome.Refused)
+                    {
+                        return (row, item.Phone, (string?)$"opted_in_channel: {consent.Reason}", false);
+                    }
+                }
+
+                await lead.UpsertAsync(new LeadProfilePatch(
+                    item.Name.Length > 0 ? item.Name : null, item.Email.Length > 0 ? item.Email : null,
+                    item.TimeZone.Length > 0 ? item.TimeZone : null, item.Tags.Count > 0 ? item.Tags.ToArray() : null));
+                return (row, item.Phone, (string?)null, !existed);
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (row, item.Phone, $"not imported ({(ClusterFaults.IsUnavailable(e) ? "the cluster is unavailable" : e.GetType().Name)}); send the row again", false);
+        }
     }
 
     private static string? ValidateRow(V1.ImportLeadRow item, string tenantId)
@@ -167,6 +216,11 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
         if (!phone.IsValid)
         {
             return $"phone: {phone.Error}";
+        }
+
+        if (item.OptedInChannel is not (V1.Channel.Unspecified or V1.Channel.Sms or V1.Channel.Whatsapp))
+        {
+            return $"opted_in_channel: {item.OptedInChannel} is not a channel";
         }
 
         if (item.TimeZone.Length > 0 && !TimeZoneInfo.TryFindSystemTimeZoneById(item.TimeZone, out _))

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace Engine.Benchmarks;
 
-/// <summary>A Silo process and a Gateway process on a fresh database: the shape a deployment has.</summary>
+/// <summary>Silo processes and a Gateway process on a fresh database: the shape a deployment has.</summary>
 internal sealed class BenchmarkCluster : IAsyncDisposable
 {
     public const string AdminKey = "bench-admin-key";
@@ -20,7 +20,9 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
     public required GrpcChannel Grpc { get; init; }
     public Metadata AdminAuth { get; } = new() { { "authorization", $"Bearer {AdminKey}" } };
 
-    public static async Task<BenchmarkCluster> StartAsync(string purpose, IReadOnlyDictionary<string, string>? extra = null)
+    public required int Silos { get; init; }
+
+    public static async Task<BenchmarkCluster> StartAsync(string purpose, IReadOnlyDictionary<string, string>? extra = null, int silos = 1)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await TestServices.CreateDatabaseAsync(purpose)) { MaxPoolSize = PoolSize }.ConnectionString;
         var clusterId = $"b{Guid.NewGuid():N}"[..12];
@@ -45,20 +47,25 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
             {
                 HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
             }),
+            Silos = silos,
         };
-        cluster._processes.Add(EngineProcess.Start("Silo", new Dictionary<string, string>(common)
+        for (var i = 0; i < silos; i++)
         {
-            ["Engine__PublicBaseUrl"] = cluster.PublicBaseUrl,
-            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }));
+            cluster._processes.Add(EngineProcess.Start("Silo", new Dictionary<string, string>(common)
+            {
+                ["Engine__PublicBaseUrl"] = cluster.PublicBaseUrl,
+                ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }));
+        }
+
         await using (var db = NpgsqlDataSource.Create(connectionString))
         {
             await Eventually.GetAsync(async () =>
             {
                 await using var command = db.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
                 return (long)(await command.ExecuteScalarAsync())!;
-            }, n => n == 1, TimeSpan.FromSeconds(90), "silo Active");
+            }, n => n == silos, TimeSpan.FromSeconds(90), $"{silos} silos Active");
         }
 
         cluster._processes.Add(EngineProcess.Start("Gateway", new Dictionary<string, string>(common)
@@ -90,6 +97,17 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         }, AdminAuth);
         return tenantId;
     }
+
+    /// <summary>Transactions committed in the cluster's database so far: statements, as the engine autocommits each.</summary>
+    public async Task<long> CommittedTransactionsAsync()
+    {
+        await using var db = NpgsqlDataSource.Create(ConnectionString);
+        await using var command = db.CreateCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>The topology, as results name it.</summary>
+    public string Topology => $"{Silos} silo{(Silos == 1 ? "" : "s")} + gateway, PostgreSQL and Redis on one {Environment.ProcessorCount}-core machine";
 
     /// <summary>Resident memory of the (first) silo process, from /proc.</summary>
     public long SiloMemoryMegabytes()

@@ -10,6 +10,9 @@ switch (args.FirstOrDefault())
     case "sends":
         await SendMessageBenchmark.RunAsync();
         return 0;
+    case "import":
+        await ImportBenchmark.RunAsync();
+        return 0;
     case "automation":
         await AutomationBenchmark.RunAsync();
         return 0;
@@ -17,6 +20,6 @@ switch (args.FirstOrDefault())
         await EventLatencyBenchmark.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|automation|events");
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|import|automation|events");
         return 64;
 }

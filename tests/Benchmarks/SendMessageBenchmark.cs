@@ -14,8 +14,8 @@ namespace Engine.Benchmarks;
 internal static class SendMessageBenchmark
 {
     private const int Leads = 2_000;
-    private static readonly TimeSpan Step = TimeSpan.FromSeconds(10);
-    private static readonly int[] Rates = [500, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000];
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(8);
+    private static readonly int[] Rates = [250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000];
 
     public static async Task RunAsync()
     {
@@ -48,6 +48,8 @@ internal static class SendMessageBenchmark
         var warmUp = await OpenLoop.RunAsync(400, TimeSpan.FromSeconds(Leads / 400.0 + 2), 4_000, Send);
         var steps = new List<RateResult>();
         RateResult? best = null;
+        var commitsBefore = await cluster.CommittedTransactionsAsync();
+        var deliveredBefore = simulator.Sent.Count;
         foreach (var rate in Rates)
         {
             var result = await OpenLoop.RunAsync(rate, Step, rate * 2, Send);
@@ -61,21 +63,46 @@ internal static class SendMessageBenchmark
             best = result;
         }
 
-        var acknowledged = warmUp.Succeeded + steps.Sum(s => s.Succeeded);
+        var sentInSteps = steps.Sum(s => s.Succeeded);
+        await Eventually.GetAsync(() => Task.FromResult(simulator.Sent.Count - deliveredBefore), n => n >= sentInSteps, TimeSpan.FromMinutes(2), "the steps' sends at the simulator");
+        var statementsPerSend = (double)(await cluster.CommittedTransactionsAsync() - commitsBefore) / Math.Max(1, sentInSteps);
+        var sustained = best?.OfferedPerSecond ?? 0;
+        var half = await OpenLoop.RunAsync(Math.Max(sustained / 2, 100), TimeSpan.FromSeconds(10), sustained * 2 + 200, Send);
+        Console.WriteLine($"half load {half.OfferedPerSecond}/s: p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms");
+
+        var acknowledged = warmUp.Succeeded + sentInSteps + half.Succeeded;
         var delivered = await Eventually.GetAsync(() => Task.FromResult(simulator.Sent.Count), n => n >= acknowledged, TimeSpan.FromMinutes(2), "the simulator to receive every acknowledged send");
+        var withCallbacks = await Eventually.GetAsync(() => StatusCountAsync(cluster, tenant, "delivered"), n => n >= acknowledged, TimeSpan.FromMinutes(2), "every delivery callback to be applied");
+        Console.WriteLine($"measuring the raw single-row insert ceiling with {BenchmarkCluster.PoolSize} connections...");
+        var raw = await RawInsertCeiling.MeasureAsync(cluster.ConnectionString, BenchmarkCluster.PoolSize, Step);
+        Console.WriteLine($"sustained {sustained}/s = {sustained / raw:F3} of the raw ceiling ({raw:F0}/s); {statementsPerSend:F2} committed statements per send (hand-off check, outbox, callbacks)");
         await Results.WriteAsync("send-message", new
         {
-            sustainedSendsPerSecond = best?.OfferedPerSecond ?? 0,
-            atSustainedRate = best is null ? null : new { p50Ms = best.P50Ms, p99Ms = best.P99Ms },
+            topology = cluster.Topology,
+            sustainedSendsPerSecond = sustained,
+            rawInsertCeilingPerSecond = Math.Round(raw),
+            ratioOfRawCeiling = Math.Round(sustained / raw, 3),
+            committedStatementsPerSend = Math.Round(statementsPerSend, 2),
+            halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1) },
             acknowledged,
             receivedBySimulator = delivered,
-            everyAcknowledgedSendReachedTheProvider = delivered == acknowledged,
-            target = new { sendsPerSecond = 2_000 },
+            deliveredCallbacksApplied = withCallbacks,
+            everyAcknowledgedSendReachedTheProviderWithItsCallbacks = delivered == acknowledged && withCallbacks == acknowledged,
+            targets = new { ratioOfRawCeiling = 0.25, p99AckAtHalfLoadMs = 50 },
             steps,
         });
     }
 
-    internal static async Task ImportAsync(BenchmarkCluster cluster, string tenant, string[] phones)
+    private static async Task<long> StatusCountAsync(BenchmarkCluster cluster, string tenant, string status)
+    {
+        await using var db = Npgsql.NpgsqlDataSource.Create(cluster.ConnectionString);
+        await using var command = db.CreateCommand("SELECT count(*) FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status = $2");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = status });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    internal static async Task<ImportLeadsSummary> ImportAsync(BenchmarkCluster cluster, string tenant, string[] phones)
     {
         using var import = new LeadService.LeadServiceClient(cluster.Grpc).ImportLeads(cluster.AdminAuth);
         foreach (var phone in phones)
@@ -85,6 +112,7 @@ internal static class SendMessageBenchmark
 
         await import.RequestStream.CompleteAsync();
         var summary = await import;
-        Console.WriteLine($"imported {summary.Imported} leads");
+        Console.WriteLine($"imported {summary.Imported} leads, {summary.Errors.Count} rows refused");
+        return summary;
     }
 }

@@ -97,4 +97,31 @@ public sealed class LeadServiceTests(GatewayFixture fixture)
         Assert.Equal(ConsentSource.Import, Assert.Single(first.Consent).Source);
         Assert.Equal("Four", (await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550104" }, key)).Name);
     }
+
+    [Fact]
+    public async Task ImportLeads_ManyRowsAtOnce_KeepEachLeadsRowsInOrder_AndCountEveryRow()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        using var call = Leads.ImportLeads(key);
+        var phones = Enumerable.Range(0, 300).Select(i => $"+1312555{i:D4}").ToArray();
+
+        foreach (var round in new[] { "first", "second", "third" })
+        {
+            foreach (var phone in phones)
+            {
+                await call.RequestStream.WriteAsync(new ImportLeadRow { TenantId = tenant.Id, Phone = phone, Name = $"{round} {phone}" });
+            }
+        }
+
+        await call.RequestStream.WriteAsync(new ImportLeadRow { TenantId = tenant.Id, Phone = phones[0], OptedInChannel = (Channel)9 });
+        await call.RequestStream.CompleteAsync();
+        var summary = await call;
+
+        Assert.Equal((900, 300), (summary.Imported, summary.Created));
+        Assert.Equal(900, Assert.Single(summary.Errors).Row);
+        var names = await Task.WhenAll(phones.Select(async phone =>
+            (await fixture.Cluster.GetGrain<Engine.Grains.Abstractions.Leads.ILeadGrain>(Engine.Grains.Abstractions.GrainKeys.Lead(tenant.Id, phone)).GetAsync()).Profile.Name));
+        Assert.All(names.Zip(phones), pair => Assert.Equal($"third {pair.Second}", pair.First));
+    }
 }
