@@ -57,7 +57,7 @@ start_test_services() {
   "${run_as[@]}" "$pg_bin/initdb" -D "$ENGINE_SERVICES_DIR/pg" -U postgres --auth=trust -E UTF8 >"$ENGINE_SERVICES_DIR/initdb.log" 2>&1 \
     || { cat "$ENGINE_SERVICES_DIR/initdb.log" >&2; return 1; }
   "${run_as[@]}" "$pg_bin/pg_ctl" -D "$ENGINE_SERVICES_DIR/pg" -l "$ENGINE_SERVICES_DIR/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$ENGINE_SERVICES_DIR -c max_connections=400 -c fsync=on -c shared_buffers=256MB" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$ENGINE_SERVICES_DIR -c max_connections=400 -c fsync=on -c shared_buffers=256MB ${ENGINE_PG_OPTIONS:-}" \
     start >&2 || { cat "$ENGINE_SERVICES_DIR/postgres.log" >&2; return 1; }
 
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

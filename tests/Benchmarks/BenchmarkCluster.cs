@@ -106,6 +106,38 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Starts counting statements afresh (pg_stat_statements, which tests/bench.sh preloads).</summary>
+    public async Task ResetStatementStatsAsync()
+    {
+        await using var db = NpgsqlDataSource.Create(ConnectionString);
+        await using var create = db.CreateCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await create.ExecuteNonQueryAsync();
+        await using var reset = db.CreateCommand("SELECT pg_stat_statements_reset()");
+        await reset.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The statements run in this database since the reset, most frequent first, per <paramref name="events"/>.</summary>
+    public async Task<IReadOnlyList<object>> StatementsPerEventAsync(long events, int top = 10)
+    {
+        await using var db = NpgsqlDataSource.Create(ConnectionString);
+        await using var command = db.CreateCommand("""
+            SELECT calls, regexp_replace(left(query, 200), '\s+', ' ', 'g') FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
+            ORDER BY calls DESC LIMIT $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = top });
+        var rows = new List<object>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var perEvent = Math.Round(reader.GetInt64(0) / (double)Math.Max(1, events), 3);
+            rows.Add(new { perEvent, statement = reader.GetString(1) });
+            Console.WriteLine($"  {perEvent,7:F3}/event  {reader.GetString(1)[..Math.Min(150, reader.GetString(1).Length)]}");
+        }
+
+        return rows;
+    }
+
     /// <summary>The topology, as results name it.</summary>
     public string Topology => $"{Silos} silo{(Silos == 1 ? "" : "s")} + gateway, PostgreSQL and Redis on one {Environment.ProcessorCount}-core machine";
 

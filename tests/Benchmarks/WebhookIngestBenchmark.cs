@@ -95,6 +95,7 @@ internal static class WebhookIngestBenchmark
         var steps = new List<RateResult>();
         RateResult? best = null;
         var commitsBefore = await cluster.CommittedTransactionsAsync();
+        await cluster.ResetStatementStatsAsync();
         foreach (var rate in Rates)
         {
             var result = await OpenLoop.RunAsync(rate, Step, rate * 2, send);
@@ -110,6 +111,8 @@ internal static class WebhookIngestBenchmark
         }
 
         var statementsPerEvent = (double)(await cluster.CommittedTransactionsAsync() - commitsBefore) / Math.Max(1, steps.Sum(s => s.Succeeded));
+        Console.WriteLine($"{name}: the most frequent statements");
+        var statements = await cluster.StatementsPerEventAsync(steps.Sum(s => s.Succeeded));
         var sustained = best?.OfferedPerSecond ?? 0;
         var half = await OpenLoop.RunAsync(Math.Max(sustained / 2, 100), TimeSpan.FromSeconds(10), sustained * 2 + 200, send);
         acknowledged(half.Succeeded);
@@ -120,6 +123,7 @@ internal static class WebhookIngestBenchmark
             sustainedEventsPerSecond = sustained,
             ratioOfRawCeiling = Math.Round(sustained / raw, 3),
             committedStatementsPerEvent = Math.Round(statementsPerEvent, 2),
+            statements,
             halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1) },
             steps,
         };
