@@ -9,6 +9,7 @@ using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
 using Engine.Grains.Delivery;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
 using Engine.Grains.Tenants;
@@ -22,6 +23,7 @@ internal sealed partial class ConversationGrain(
     [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
     IConversationLog conversationLog,
     ISendRequests sendRequests,
+    IEarlyStatuses earlyStatuses,
     TenantCache tenants,
     TimeProvider time,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
@@ -239,6 +241,18 @@ internal sealed partial class ConversationGrain(
     public async Task<StatusResult> ApplyStatusAsync(StatusReport report)
     {
         var messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+
+        // A status can beat the sender's record of the provider's id: park it for the sender to apply,
+        // then look once more, since the sender may have recorded the id meanwhile without seeing it.
+        if (messageId is null && await earlyStatuses.ParkUnlessKnownAsync(_tenantId, report))
+        {
+            messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+            if (messageId is not null)
+            {
+                await earlyStatuses.DiscardAsync(_tenantId, report);
+            }
+        }
+
         if (messageId is { } id)
         {
             var index = _recent.FindIndex(m => m.MessageId == id);

@@ -1,11 +1,13 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Leads;
 using Engine.Grains.Policies;
+using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Tenants;
@@ -24,6 +26,7 @@ internal sealed partial class SenderGrain(
     IOutbox outbox,
     IConversationLog conversationLog,
     ProviderClients providers,
+    IEarlyStatuses earlyStatuses,
     TenantCache tenants,
     TimeProvider time,
     ILogger<SenderGrain> logger) : Grain, ISenderGrain, IRemindable
@@ -324,6 +327,7 @@ internal sealed partial class SenderGrain(
     private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
     {
         await outbox.RecordAcceptedAsync(accepted, cancellationToken);
+        await ApplyEarlyStatusesAsync(accepted, batch, cancellationToken);
         var now = time.GetUtcNow();
         var acceptedIds = accepted.Select(a => a.MessageId).ToHashSet();
         foreach (var message in batch.Where(m => acceptedIds.Contains(m.MessageId)))
@@ -338,6 +342,20 @@ internal sealed partial class SenderGrain(
         if (_dailyCount is { } count)
         {
             _dailyCount = count with { Sent = count.Sent + accepted.Length };
+        }
+    }
+
+    // Statuses that arrived before the ids were recorded go to their conversations now; each is
+    // discarded once applied, so one that fails here stays parked instead of being lost.
+    private async Task ApplyEarlyStatusesAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
+    {
+        var parked = await earlyStatuses.FindAsync(_tenantId, accepted.Select(a => a.ProviderMessageId).ToArray(), cancellationToken);
+        foreach (var report in parked)
+        {
+            var messageId = accepted.First(a => a.ProviderMessageId == report.ProviderMessageId).MessageId;
+            var lead = batch.First(m => m.MessageId == messageId).LeadPhone;
+            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, lead, _channel)).ApplyStatusAsync(report);
+            await earlyStatuses.DiscardAsync(_tenantId, report, cancellationToken);
         }
     }
 

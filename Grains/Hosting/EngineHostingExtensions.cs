@@ -4,6 +4,7 @@ using Engine.Grains.Delivery;
 using Engine.Grains.Events;
 using StackExchange.Redis;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Storage.SendRequests;
@@ -77,6 +78,7 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
+            builder.Services.AddSingleton<IEarlyStatuses, InMemoryEarlyStatuses>();
             builder.Services.AddHostedService<EmbeddedModeWarning>();
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
@@ -199,7 +201,8 @@ public static partial class EngineHostingExtensions
         .AddSingleton<ISendRequests, PostgresSendRequests>()
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
         .AddSingleton<IAutomationLog, PostgresAutomationLog>()
-        .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>();
+        .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>()
+        .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>();
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

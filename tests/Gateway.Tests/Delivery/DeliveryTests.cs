@@ -46,6 +46,27 @@ public sealed class DeliveryTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task StatusesArrivingBeforeTheProviderIdIsRecorded_AreAppliedNotDropped()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phones = await Task.WhenAll(Enumerable.Range(40, 12).Select(n => OptedInLeadAsync(tenant.Id, n)));
+        var usualDelay = Simulator.CallbackDelay;
+        Simulator.CallbackDelay = TimeSpan.Zero; // callbacks race the sender's write of the provider's ids
+        try
+        {
+            var sent = await Task.WhenAll(phones.Select(phone => SendAsync(tenant.Id, phone, "Your offer was accepted")));
+
+            await Task.WhenAll(sent.Select(s => WaitForStatusAsync(s.MessageId, "delivered")));
+        }
+        finally
+        {
+            Simulator.CallbackDelay = usualDelay;
+        }
+
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM early_statuses WHERE tenant_id = $1", tenant.Id));
+    }
+
+    [Fact]
     public async Task SendTimes_NeverExceedTheConfiguredRate()
     {
         const double rate = 2, burst = 2; // the sender's bucket holds max(1, rate) tokens

@@ -185,7 +185,7 @@ public sealed class WhatsAppUserIdTests(GatewayFixture fixture)
     private static string NewUserId() => $"US.{Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999)}";
 
     // New York numbers no other test class uses.
-    private static int _lastLine = 2000;
+    private static int _lastLine = 3000;
 
-    private static string NewPhoneDigits() => $"1212555{Interlocked.Increment(ref _lastLine):D4}";
+    private static string NewPhoneDigits() => $"1718555{Interlocked.Increment(ref _lastLine):D4}";
 }

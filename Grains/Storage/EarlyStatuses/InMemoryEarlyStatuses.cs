@@ -1,0 +1,45 @@
+using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Storage.Messages;
+
+namespace Engine.Grains.Storage.EarlyStatuses;
+
+/// <summary>Early statuses of the embedded engine, checked against its in-memory message table.</summary>
+public sealed class InMemoryEarlyStatuses(InMemoryMessageTable table) : IEarlyStatuses
+{
+    private readonly List<(string TenantId, StatusReport Report)> _parked = [];
+
+    public Task<bool> ParkUnlessKnownAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
+    {
+        lock (table.Gate)
+        {
+            if (table.TryFindByProviderId(tenantId, report.Provider, report.ProviderMessageId, out _) || _parked.Contains((tenantId, report)))
+            {
+                return Task.FromResult(false);
+            }
+
+            _parked.Add((tenantId, report));
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<StatusReport>> FindAsync(string tenantId, IReadOnlyCollection<string> providerMessageIds, CancellationToken cancellationToken = default)
+    {
+        lock (table.Gate)
+        {
+            return Task.FromResult<IReadOnlyList<StatusReport>>(_parked
+                .Where(p => p.TenantId == tenantId && providerMessageIds.Contains(p.Report.ProviderMessageId))
+                .Select(p => p.Report)
+                .ToArray());
+        }
+    }
+
+    public Task DiscardAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
+    {
+        lock (table.Gate)
+        {
+            _parked.Remove((tenantId, report));
+        }
+
+        return Task.CompletedTask;
+    }
+}
