@@ -243,11 +243,13 @@ internal sealed partial class ConversationGrain(
         var messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
 
         // A status can beat the sender's record of the provider's id: park it for the sender to apply,
-        // then look once more, since the sender may have recorded the id meanwhile without seeing it.
-        if (messageId is null && await earlyStatuses.ParkUnlessKnownAsync(_tenantId, report))
+        // then look once more, since the sender may have recorded the id meanwhile (before or after
+        // the park) without seeing the parked status.
+        if (messageId is null)
         {
+            var parked = await earlyStatuses.ParkUnlessKnownAsync(_tenantId, report);
             messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
-            if (messageId is not null)
+            if (parked && messageId is not null)
             {
                 await earlyStatuses.DiscardAsync(_tenantId, report);
             }
