@@ -38,6 +38,7 @@ public static class GatewayApp
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {
             ProviderSimulator.Map(app, "/simulator");
+            SimulatorControl.Map(app, "/simulator");
         }
 
         return app;
