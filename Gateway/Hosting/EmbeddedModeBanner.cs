@@ -64,10 +64,10 @@ internal sealed partial class EmbeddedModeBanner(
 
     // The README's Quickstart goes on from here (a reply, STOP and its confirmation).
     private static readonly string NextCommands = string.Join(Environment.NewLine,
-        """    curl -sS -X POST "$ENGINE_URL/v1/tenants" -H "authorization: Bearer $ENGINE_KEY" -d '{"tenantId":"demo","settings":{"displayName":"Demo","sms":{"accountSid":"AC00000000000000000000000000000000","authToken":"demo-token","fromNumber":"+14155550100"},"quietHours":{"enabled":false}}}'""",
-        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/leads" -H "authorization: Bearer $ENGINE_KEY" -d '{"phone":"+14155550123","name":"Pat"}'""",
-        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/leads/+14155550123/consent" -H "authorization: Bearer $ENGINE_KEY" -d '{"channel":"CHANNEL_SMS","status":"CONSENT_STATUS_OPTED_IN","source":"CONSENT_SOURCE_FORM","evidence":"quickstart"}'""",
-        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/messages" -H "authorization: Bearer $ENGINE_KEY" -d '{"phone":"+14155550123","channel":"CHANNEL_SMS","body":"Hi from the engine"}'""",
+        """    curl -sS -X POST "$ENGINE_URL/v1/tenants" -H "authorization: Bearer $ENGINE_KEY" -H 'content-type: application/json' -d '{"tenantId":"demo","settings":{"displayName":"Demo","sms":{"accountSid":"AC00000000000000000000000000000000","authToken":"demo-token","fromNumber":"+14155550100"},"quietHours":{"enabled":false}}}'""",
+        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/leads" -H "authorization: Bearer $ENGINE_KEY" -H 'content-type: application/json' -d '{"phone":"+14155550123","name":"Pat"}'""",
+        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/leads/+14155550123/consent" -H "authorization: Bearer $ENGINE_KEY" -H 'content-type: application/json' -d '{"channel":"CHANNEL_SMS","status":"CONSENT_STATUS_OPTED_IN","source":"CONSENT_SOURCE_FORM","evidence":"quickstart"}'""",
+        """    curl -sS -X POST "$ENGINE_URL/v1/tenants/demo/messages" -H "authorization: Bearer $ENGINE_KEY" -H 'content-type: application/json' -d '{"phone":"+14155550123","channel":"CHANNEL_SMS","body":"Hi from the engine"}'""",
         "    curl -sS \"$ENGINE_URL/simulator/messages\"");
 
     [LoggerMessage(EventId = 3010, EventName = "EmbeddedMode", Level = LogLevel.Warning, Message =
