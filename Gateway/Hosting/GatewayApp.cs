@@ -16,7 +16,8 @@ public static class GatewayApp
         configure?.Invoke(builder);
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>());
+        // Every call is also HTTP/JSON on the HTTP/1.1 listener (routes in the protos' google.api.http options).
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>()).AddJsonTranscoding();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>();
@@ -38,6 +39,7 @@ public static class GatewayApp
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {
             ProviderSimulator.Map(app, "/simulator");
+            SimulatorControl.Map(app, "/simulator");
         }
 
         return app;

@@ -24,6 +24,7 @@ internal static partial class GatewayHostingExtensions
         if (connections.IsEmbedded)
         {
             builder.UseBuiltInProviderSimulator();
+            EmbeddedModeBanner.Add(builder);
             builder.AddEngineSilo(allowEmbedded: true);
             builder.Services.AddSingleton<IRejectedWebhookLog, InMemoryRejectedWebhookLog>(); // only the gateway reads or writes it
         }
@@ -81,7 +82,6 @@ internal static partial class GatewayHostingExtensions
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Services.AddSingleton<ProviderSimulator>();
         ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddHostedService<SimulatorNotice>();
     }
 
     /// <summary>Listens for webhooks on HTTP/1.1 and for gRPC on HTTP/2 cleartext.</summary>
@@ -96,22 +96,6 @@ internal static partial class GatewayHostingExtensions
             Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, nameof(GatewaySettings.GrpcUrl));
         });
         return builder;
-    }
-
-    private sealed partial class SimulatorNotice(ILogger<SimulatorNotice> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            LogSimulator(logger);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(EventId = 3002, EventName = "ProviderSimulator", Level = LogLevel.Warning, Message =
-            "PROVIDER SIMULATOR: outbound SMS and WhatsApp go to the built-in simulator at /simulator, not to Twilio or Meta. " +
-            "Set Providers__Twilio__BaseUrl and Providers__WhatsApp__BaseUrl to reach the real providers.")]
-        private static partial void LogSimulator(ILogger logger);
     }
 
     private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string setting)

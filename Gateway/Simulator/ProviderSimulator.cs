@@ -74,19 +74,16 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         WhatsAppUserIds.Clear();
     }
 
-    /// <summary>Maps the Twilio and Meta endpoints (and the control endpoints) under <paramref name="prefix"/>.</summary>
+    /// <summary>
+    /// Maps the Twilio and Meta endpoints under <paramref name="prefix"/>; the embedded gateway adds the
+    /// control endpoints (<see cref="SimulatorControl"/>) under the same prefix.
+    /// </summary>
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app, string prefix = "")
     {
         var routes = app.MapGroup(prefix);
         routes.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioCreateAsync(accountSid, request));
         routes.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioList(accountSid, request));
         routes.MapPost("/{version}/{phoneNumberId}/messages", (string phoneNumberId, HttpRequest request, ProviderSimulator simulator) => simulator.MetaSendAsync(phoneNumberId, request));
-        routes.MapPost("/simulator/faults", (SimulatedFault fault, ProviderSimulator simulator) =>
-        {
-            simulator.Inject(fault);
-            return Results.NoContent();
-        });
-        routes.MapGet("/simulator/messages", (ProviderSimulator simulator) => simulator.Sent);
         return app;
     }
 
@@ -262,24 +259,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
                 statusObject["biz_opaque_callback_data"] = opaque;
             }
 
-            var body = Encoding.UTF8.GetBytes(new JsonObject
-            {
-                ["object"] = "whatsapp_business_account",
-                ["entry"] = new JsonArray(new JsonObject
-                {
-                    ["id"] = "simulated-waba",
-                    ["changes"] = new JsonArray(new JsonObject
-                    {
-                        ["field"] = "messages",
-                        ["value"] = new JsonObject
-                        {
-                            ["messaging_product"] = "whatsapp",
-                            ["metadata"] = new JsonObject { ["display_phone_number"] = "15550000000", ["phone_number_id"] = message.Account },
-                            ["statuses"] = new JsonArray(statusObject),
-                        },
-                    }),
-                }),
-            }.ToJsonString());
+            var body = MetaNotifications.Build(message.Account, new JsonObject { ["statuses"] = new JsonArray(statusObject) });
             using var callback = new HttpRequestMessage(HttpMethod.Post, target.WebhookUrl) { Content = new ByteArrayContent(body) };
             callback.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             callback.Headers.Add("X-Hub-Signature-256", MetaSignature.Compute(target.AppSecret, body));

@@ -104,7 +104,6 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
             builder.Services.AddSingleton<IEarlyStatuses, InMemoryEarlyStatuses>();
-            builder.Services.AddHostedService<EmbeddedModeWarning>();
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -249,22 +248,5 @@ public static partial class EngineHostingExtensions
         builder.Services.AddSingleton<SchemaMigrator>();
         builder.Services.AddSingleton(new PostgresStartup.Role(applySchema));
         return builder;
-    }
-
-    private sealed partial class EmbeddedModeWarning(ILogger<EmbeddedModeWarning> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            LogEmbedded(logger);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(EventId = 2000, EventName = "EmbeddedMode", Level = LogLevel.Warning, Message =
-            "EMBEDDED MODE: ConnectionStrings:Postgres is not set, so this process runs a single localhost silo with " +
-            "IN-MEMORY grain state, reminders and message log. NOTHING IS DURABLE: every tenant, lead, consent record " +
-            "and message is lost when it stops. Set ConnectionStrings__Postgres for a real deployment.")]
-        private static partial void LogEmbedded(ILogger logger);
     }
 }

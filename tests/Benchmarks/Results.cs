@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Engine.TestSupport;
 
 namespace Engine.Benchmarks;
 
@@ -7,7 +8,7 @@ internal static class Results
 {
     public static async Task WriteAsync(string name, object figures)
     {
-        var directory = Path.Combine(RepositoryRoot(), "tests", "Benchmarks", "results");
+        var directory = Path.Combine(RepositoryRoot.Path, "tests", "Benchmarks", "results");
         Directory.CreateDirectory(directory);
         var json = JsonSerializer.Serialize(new
         {
@@ -20,18 +21,5 @@ internal static class Results
         await File.WriteAllTextAsync(path, json);
         Console.WriteLine(json);
         Console.WriteLine($"results written to {path}");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Engine.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Engine.sln not found above the benchmark's folder.");
     }
 }
