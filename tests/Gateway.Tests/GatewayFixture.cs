@@ -25,6 +25,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public const int ApiKeyCallsPerSecond = 50;
 
     private EngineProcess?[] _silos = [];
+    private string[] _siloNames = [];
     private Dictionary<string, string>[] _siloEnvironments = [];
 
     /// <summary>How many Silo processes form the cluster.</summary>
@@ -70,7 +71,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
         }).ToArray();
-        _silos = _siloEnvironments.Select(environment => (EngineProcess?)EngineProcess.Start("Silo", environment)).ToArray();
+        _siloNames = new string[SiloCount];
+        _silos = Enumerable.Range(0, SiloCount).Select(index => (EngineProcess?)StartSilo(index)).ToArray();
         await WaitForSilosAsync();
 
         Gateway = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -109,17 +111,22 @@ public sealed class GatewayFixture : IAsyncLifetime
             await old.DisposeAsync();
         }
 
-        _silos[index] = EngineProcess.Start("Silo", _siloEnvironments[index]);
+        _silos[index] = StartSilo(index);
         await WaitForSilosAsync();
+    }
+
+    // A name per process, so that the membership table tells a restarted silo from the one it replaces.
+    private EngineProcess StartSilo(int index)
+    {
+        _siloNames[index] = $"silo{index}-{Guid.NewGuid():N}";
+        return EngineProcess.Start("Silo", new Dictionary<string, string>(_siloEnvironments[index]) { ["Orleans__SiloName"] = _siloNames[index] });
     }
 
     private async Task WaitForSilosAsync()
     {
-        await Eventually.GetAsync(async () =>
-        {
-            await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
-            return (long)(await command.ExecuteScalarAsync())!;
-        }, count => count == SiloCount, TimeSpan.FromSeconds(120), $"{SiloCount} silo(s) to become Active");
+        await Eventually.GetAsync(
+            async () => (await Database.TextRowsAsync("SELECT SiloName FROM OrleansMembershipTable WHERE Status = 3")).Select(row => row[0]!).Order().ToArray(),
+            active => active.SequenceEqual(_siloNames.Order()), TimeSpan.FromSeconds(120), "every silo process, and no other, Active in the membership table");
         if (Gateway is not null)
         {
             // The gateway's client finds the new silo through membership within seconds; wait for it,
