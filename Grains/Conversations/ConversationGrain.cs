@@ -150,6 +150,14 @@ internal sealed partial class ConversationGrain(
 
     private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId, LeadSnapshot? knownLead)
     {
+        // A retry of a send that was scheduled and then failed before its reminder was registered (the
+        // reminder service's silo was down): finish that attempt, or the message would wait forever.
+        if (state.State.Pending.FirstOrDefault(p => p.MessageId == messageId) is { } scheduled)
+        {
+            await EnsureReminderAsync();
+            return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, scheduled.DueAt);
+        }
+
         var tenant = await GetTenantSettingsAsync();
         var now = time.GetUtcNow();
 
