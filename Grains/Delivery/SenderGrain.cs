@@ -64,12 +64,13 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    public Task WithdrawAsync(string leadPhone)
+    public Task WithdrawAsync(IReadOnlyList<Guid> canceledMessageIds)
     {
+        var canceled = canceledMessageIds.ToHashSet();
         for (var node = _queue.First; node is not null;)
         {
             var next = node.Next;
-            if (node.Value.LeadPhone == leadPhone && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
+            if (canceled.Contains(node.Value.MessageId) && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
             {
                 _known.Remove(node.Value.MessageId);
                 _queue.Remove(node);
