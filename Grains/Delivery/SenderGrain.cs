@@ -364,6 +364,18 @@ internal sealed partial class SenderGrain(
         _timer = null;
         if (_queue.Count == 0)
         {
+            // Look in the log once more before going idle: a message whose EnqueueAsync was lost (the call
+            // timed out while a silo restarted) is queued there, and nothing else would bring it here.
+            foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit))
+            {
+                Add(message);
+            }
+
+            dueIn = TimeSpan.Zero;
+        }
+
+        if (_queue.Count == 0)
+        {
             if (_reminderRegistered && await this.GetReminder(DrainReminder) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);
