@@ -12,11 +12,12 @@ public interface ISenderGrain : IGrainWithStringKey
     Task EnqueueAsync(QueuedMessage message);
 
     /// <summary>
-    /// Forgets the lead's waiting messages, which an opt-out has just canceled in the log, so they do not
-    /// hold up (and spend the rate on) what follows, such as the STOP confirmation.
+    /// Forgets waiting messages that an opt-out has just canceled in the log, so they do not hold up (and
+    /// spend the rate on) what follows, such as the STOP confirmation. By id: a message queued after the
+    /// cancellation is still the sender's to decide.
     /// </summary>
-    [Alias("withdraw")]
-    Task WithdrawAsync(string leadPhone);
+    [Alias("withdraw-canceled")]
+    Task WithdrawAsync(IReadOnlyList<Guid> canceledMessageIds);
 
     /// <summary>How many messages wait.</summary>
     [Alias("backlog"), ReadOnly]

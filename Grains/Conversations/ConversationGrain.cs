@@ -31,6 +31,7 @@ internal sealed partial class ConversationGrain(
     private const int RecentWindowSize = 20;
     private const string PendingSendsReminder = "pending-sends";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan TimerHorizon = TimeSpan.FromMinutes(5);
 
     private readonly List<MessageSummary> _recent = [];
     private string _tenantId = "";
@@ -38,6 +39,7 @@ internal sealed partial class ConversationGrain(
     private Channel _channel;
     private DateTimeOffset? _lastInboundAt;
     private bool _historyLoaded;
+    private IGrainTimer? _releaseTimer;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
@@ -161,6 +163,14 @@ internal sealed partial class ConversationGrain(
 
     private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId, LeadSnapshot? knownLead)
     {
+        // A retry of a send that was scheduled and then failed before its reminder was registered (the
+        // reminder service's silo was down): finish that attempt, or the message would wait forever.
+        if (state.State.Pending.FirstOrDefault(p => p.MessageId == messageId) is { } scheduled)
+        {
+            await EnsureReminderAsync();
+            return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, scheduled.DueAt);
+        }
+
         var tenant = await GetTenantSettingsAsync();
         var now = time.GetUtcNow();
 
@@ -283,13 +293,11 @@ internal sealed partial class ConversationGrain(
             _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != PendingSendsReminder)
-        {
-            return;
-        }
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == PendingSendsReminder ? ReleaseDueAsync(CancellationToken.None) : Task.CompletedTask;
 
+    private async Task ReleaseDueAsync(CancellationToken cancellationToken)
+    {
         await EnsureHistoryAsync();
         var now = time.GetUtcNow();
         var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
@@ -345,8 +353,12 @@ internal sealed partial class ConversationGrain(
         }
     }
 
+    // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had
+    // just been unregistered and registered again), so while the grain is active a timer releases on time.
     private async Task EnsureReminderAsync()
     {
+        _releaseTimer?.Dispose();
+        _releaseTimer = null;
         if (state.State.Pending.Count == 0)
         {
             if (await this.GetReminder(PendingSendsReminder) is { } reminder)
@@ -358,7 +370,13 @@ internal sealed partial class ConversationGrain(
         }
 
         var dueIn = state.State.Pending.Min(p => p.DueAt) - time.GetUtcNow();
-        await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, ReminderPeriod);
+        dueIn = dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero;
+        if (dueIn < TimerHorizon)
+        {
+            _releaseTimer = this.RegisterGrainTimer(ReleaseDueAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
+        }
+
+        await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn, ReminderPeriod);
     }
 
     private async Task<IReadOnlyList<Guid>> OptOutAsync(Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant, bool confirm)

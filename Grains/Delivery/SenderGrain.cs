@@ -69,12 +69,13 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    public Task WithdrawAsync(string leadPhone)
+    public Task WithdrawAsync(IReadOnlyList<Guid> canceledMessageIds)
     {
+        var canceled = canceledMessageIds.ToHashSet();
         for (var node = _queue.First; node is not null;)
         {
             var next = node.Next;
-            if (node.Value.LeadPhone == leadPhone && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
+            if (canceled.Contains(node.Value.MessageId) && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
             {
                 _known.Remove(node.Value.MessageId);
                 _queue.Remove(node);
@@ -134,8 +135,7 @@ internal sealed partial class SenderGrain(
                     break;
                 }
 
-                var cleared = await CheckAsync(tenant, batch, now, cancellationToken);
-                var begun = await outbox.BeginHandOffAsync(cleared.Select(m => m.MessageId).ToArray(), cancellationToken);
+                var (cleared, begun) = await CheckAndBeginAsync(tenant, batch, now, cancellationToken);
                 foreach (var withdrawn in cleared.Where(m => !begun.Contains(m.MessageId)))
                 {
                     _known.Remove(withdrawn.MessageId); // canceled by an opt-out after it was queued
@@ -199,6 +199,29 @@ internal sealed partial class SenderGrain(
         }
 
         return (batch, wait);
+    }
+
+    // When the check or the start of the hand-off fails (a lead grain's silo just died), nothing of the batch
+    // has left: it goes back to the head of the line in order. Dropped instead, it would wait unseen, since
+    // its messages stay known and a reload of the log skips them.
+    private async Task<(List<QueuedMessage> Cleared, IReadOnlySet<Guid> Begun)> CheckAndBeginAsync(
+        TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var cleared = await CheckAsync(tenant, batch, now, cancellationToken);
+            return (cleared, await outbox.BeginHandOffAsync(cleared.Select(m => m.MessageId).ToArray(), cancellationToken));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            foreach (var message in Enumerable.Reverse(batch).Where(m => !_queue.Contains(m)))
+            {
+                _known.Add(message.MessageId);
+                _queue.AddFirst(message);
+            }
+
+            throw;
+        }
     }
 
     // The last check before a message leaves, against each lead as it is now: one grain call per lead
@@ -388,6 +411,18 @@ internal sealed partial class SenderGrain(
         _timer = null;
         if (_queue.Count == 0)
         {
+            // Look in the log once more before going idle: a message whose EnqueueAsync was lost (the call
+            // timed out while a silo restarted) is queued there, and nothing else would bring it here.
+            foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit))
+            {
+                Add(message);
+            }
+
+            dueIn = TimeSpan.Zero;
+        }
+
+        if (_queue.Count == 0)
+        {
             if (_reminderRegistered && await this.GetReminder(DrainReminder) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);
@@ -397,13 +432,13 @@ internal sealed partial class SenderGrain(
             return;
         }
 
+        // The timer first: registering the reminder can fail while a silo restarts, and the drain must still run.
+        _timer = this.RegisterGrainTimer(DrainAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
         if (!_reminderRegistered)
         {
             await this.RegisterOrUpdateReminder(DrainReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             _reminderRegistered = true;
         }
-
-        _timer = this.RegisterGrainTimer(DrainAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan) { KeepAlive = true });
     }
 
     private async Task<int> SentTodayAsync(DateTimeOffset now)

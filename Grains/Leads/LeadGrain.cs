@@ -137,9 +137,10 @@ internal sealed class LeadGrain(
     // returns; the caller sends the STOP confirmation only after this.
     private async Task WithdrawWaitingAsync(IReadOnlyCollection<Channel> channels, Channel? automationScope)
     {
-        if (await conversationLog.CancelWaitingAsync(_tenantId, _phone, channels, HandOffPolicy.OptedOut) > 0)
+        var canceled = await conversationLog.CancelWaitingAsync(_tenantId, _phone, channels, HandOffPolicy.OptedOut);
+        if (canceled.Count > 0)
         {
-            await Task.WhenAll(channels.Select(channel => GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, channel)).WithdrawAsync(_phone)));
+            await Task.WhenAll(channels.Select(channel => GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, channel)).WithdrawAsync(canceled)));
         }
 
         if (await tenants.HasPlaybooksAsync(_tenantId))

@@ -15,16 +15,27 @@ using Orleans;
 namespace Engine.Gateway.Tests;
 
 /// <summary>
-/// A Silo process on a fresh PostgreSQL database, a private Redis, and the gateway hosted in this
-/// process on loopback ports (so tests can also observe its metrics). Clients talk real HTTP and gRPC.
+/// Silo processes (one unless <see cref="SiloCount"/> says otherwise) on a fresh PostgreSQL database, a
+/// private Redis, and the gateway hosted in this process on loopback ports (so tests can also observe
+/// its metrics). Clients talk real HTTP and gRPC.
 /// </summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {
     public const string AdminKey = "gateway-tests-admin-key";
     public const int ApiKeyCallsPerSecond = 50;
 
-    private EngineProcess? _silo;
-    private Dictionary<string, string> _siloEnvironment = [];
+    private EngineProcess?[] _silos = [];
+    private string[] _siloNames = [];
+    private Dictionary<string, string>[] _siloEnvironments = [];
+
+    /// <summary>How many Silo processes form the cluster.</summary>
+    public int SiloCount { get; init; } = 1;
+
+    /// <summary>Calls per second each API key (the admin key too) may make.</summary>
+    public int KeyCallsPerSecond { get; init; } = ApiKeyCallsPerSecond;
+
+    /// <summary>Each silo's silo-to-silo port, by index.</summary>
+    public IReadOnlyList<int> SiloPorts { get; private set; } = [];
 
     public NpgsqlDataSource Database { get; private set; } = null!;
     public RedisServer Redis { get; } = new();
@@ -46,12 +57,13 @@ public sealed class GatewayFixture : IAsyncLifetime
         Database = NpgsqlDataSource.Create(connectionString);
         await Redis.StartAsync();
         var clusterId = $"g{Guid.NewGuid():N}"[..12];
-        _siloEnvironment = new Dictionary<string, string>
+        SiloPorts = Enumerable.Range(0, SiloCount).Select(_ => FreePorts.Next()).ToArray();
+        _siloEnvironments = SiloPorts.Select(siloPort => new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
             ["ConnectionStrings__Redis"] = Redis.Configuration,
             ["Orleans__ClusterId"] = clusterId,
-            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Engine__PublicBaseUrl"] = PublicBaseUrl,
             ["Providers__Twilio__BaseUrl"] = Simulator.BaseUrl,
@@ -59,8 +71,10 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
-        };
-        await StartSiloAsync();
+        }).ToArray();
+        _siloNames = new string[SiloCount];
+        _silos = Enumerable.Range(0, SiloCount).Select(index => (EngineProcess?)StartSilo(index)).ToArray();
+        await WaitForSilosAsync();
 
         Gateway = GatewayApp.Build([], builder =>
         {
@@ -71,7 +85,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 ["ConnectionStrings:Redis"] = Redis.Configuration,
                 ["Orleans:ClusterId"] = clusterId,
                 ["Engine:AdminApiKey"] = AdminKey,
-                ["Engine:ApiKeyCallsPerSecond"] = ApiKeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Engine:ApiKeyCallsPerSecond"] = KeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Engine:PublicBaseUrl"] = PublicBaseUrl,
                 ["Gateway:HttpUrl"] = PublicBaseUrl,
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
@@ -81,26 +95,43 @@ public sealed class GatewayFixture : IAsyncLifetime
         await Gateway.PrepareStorageAsync();
         await Gateway.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(PublicBaseUrl) };
-        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        // Several HTTP/2 connections, so busy tests are not capped by one connection's 100 concurrent streams.
+        Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
     }
 
-    /// <summary>Kills the silo the way a crash would.</summary>
-    public void KillSilo() => _silo?.KillHard();
+    /// <summary>Kills a silo the way a crash would.</summary>
+    public void KillSilo(int index = 0) => _silos[index]?.KillHard();
 
-    /// <summary>Starts the silo (again) and waits until it is Active in the membership table.</summary>
-    public async Task StartSiloAsync()
+    /// <summary>
+    /// Starts a silo again on its own ports (its new generation declares the old one dead) and waits
+    /// until every silo is Active in the membership table and the gateway reaches the cluster.
+    /// </summary>
+    public async Task StartSiloAsync(int index = 0)
     {
-        if (_silo is not null)
+        if (_silos[index] is { } old)
         {
-            await _silo.DisposeAsync();
+            await old.DisposeAsync();
         }
 
-        _silo = EngineProcess.Start("Silo", _siloEnvironment);
-        await Eventually.GetAsync(async () =>
-        {
-            await using var command = Database.CreateCommand("SELECT count(*) FROM OrleansMembershipTable WHERE Status = 3");
-            return (long)(await command.ExecuteScalarAsync())!;
-        }, count => count == 1, TimeSpan.FromSeconds(120), "the silo to become Active");
+        _silos[index] = StartSilo(index);
+        await WaitForSilosAsync();
+    }
+
+    // A name per process, so that the membership table tells a restarted silo from the one it replaces.
+    private EngineProcess StartSilo(int index)
+    {
+        _siloNames[index] = $"silo{index}-{Guid.NewGuid():N}";
+        return EngineProcess.Start("Silo", new Dictionary<string, string>(_siloEnvironments[index]) { ["Orleans__SiloName"] = _siloNames[index] });
+    }
+
+    private async Task WaitForSilosAsync()
+    {
+        await Eventually.GetAsync(
+            async () => (await Database.TextRowsAsync("SELECT SiloName FROM OrleansMembershipTable WHERE Status = 3")).Select(row => row[0]!).Order().ToArray(),
+            active => active.SequenceEqual(_siloNames.Order()), TimeSpan.FromSeconds(120), "every silo process, and no other, Active in the membership table");
         if (Gateway is not null)
         {
             // The gateway's client finds the new silo through membership within seconds; wait for it,
@@ -149,9 +180,12 @@ public sealed class GatewayFixture : IAsyncLifetime
             await Gateway.DisposeAsync();
         }
 
-        if (_silo is not null)
+        foreach (var silo in _silos)
         {
-            await _silo.DisposeAsync();
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
         }
 
         await Redis.DisposeAsync();
@@ -176,6 +210,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the output folder's appsettings.json (the Silo's) says Information
         Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
         builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
         var host = new SimulatorHost { _app = builder.Build(), BaseUrl = $"http://127.0.0.1:{port}" };

@@ -25,9 +25,9 @@ public interface IConversationLog
 
     /// <summary>
     /// Cancels a lead's outbound messages on <paramref name="channels"/> that are scheduled or queued and
-    /// not yet being handed off, recording <paramref name="reason"/>; returns how many.
+    /// not yet being handed off, recording <paramref name="reason"/>; returns their ids.
     /// </summary>
-    Task<int> CancelWaitingAsync(
+    Task<IReadOnlyList<Guid>> CancelWaitingAsync(
         string tenantId, string leadPhone, IReadOnlyCollection<Channel> channels, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>When each of <paramref name="leadPhones"/> last wrote on the channel; leads that never did are absent.</summary>

@@ -60,7 +60,7 @@ public sealed class InMemoryConversationLog(InMemoryMessageTable table) : IConve
         return moved is not null;
     }
 
-    public async Task<int> CancelWaitingAsync(
+    public async Task<IReadOnlyList<Guid>> CancelWaitingAsync(
         string tenantId, string leadPhone, IReadOnlyCollection<Channel> channels, string reason, CancellationToken cancellationToken = default)
     {
         List<MessageRecord> canceled = [];
@@ -80,7 +80,7 @@ public sealed class InMemoryConversationLog(InMemoryMessageTable table) : IConve
             await table.EmitStatusChangeAsync(record, cancellationToken);
         }
 
-        return canceled.Count;
+        return canceled.Select(record => record.MessageId).ToArray();
     }
 
     public Task<IReadOnlyDictionary<string, DateTimeOffset>> LastInboundAtAsync(

@@ -114,7 +114,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         return false;
     }
 
-    public async Task<int> CancelWaitingAsync(
+    public async Task<IReadOnlyList<Guid>> CancelWaitingAsync(
         string tenantId, string leadPhone, IReadOnlyCollection<Channel> channels, string reason, CancellationToken cancellationToken = default)
     {
         // attempted_at set means a hand-off is under way: that one is the sender's to finish.
@@ -127,7 +127,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
                 RETURNING *
             )
             """ + MessageEventSql.StatusEventCte("$7") + """
-            SELECT count(*) FROM updated
+            SELECT message_id FROM updated
             """);
         command.Parameters.Add(new() { Value = tenantId });
         command.Parameters.Add(new() { Value = leadPhone });
@@ -136,8 +136,16 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Canceled) });
         command.Parameters.Add(new() { Value = reason });
         command.Parameters.Add(new() { Value = EventJson.TypeOfStatus(DeliveryStatus.Canceled)!, NpgsqlDbType = NpgsqlDbType.Text });
-        var canceled = (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        if (canceled > 0)
+        var canceled = new List<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                canceled.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (canceled.Count > 0)
         {
             notifier.Notify(tenantId);
         }
