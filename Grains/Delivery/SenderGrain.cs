@@ -97,7 +97,13 @@ internal sealed partial class SenderGrain(
             Add(message);
         }
 
-        await ScheduleAsync(TimeSpan.Zero);
+        // A drain under way takes what was added. Re-arming now would dispose its timer, which cancels the
+        // hand-offs in flight: a send the provider took was then retried as new (sent twice), and a batch
+        // whose acceptance could no longer be recorded was lost from memory.
+        if (!_draining)
+        {
+            await ScheduleAsync(TimeSpan.Zero);
+        }
     }
 
     private void Add(QueuedMessage message)
@@ -143,7 +149,7 @@ internal sealed partial class SenderGrain(
 
                 var handedOff = cleared.Where(m => begun.Contains(m.MessageId)).ToArray();
                 var accepted = await Task.WhenAll(handedOff.Select(message => HandOffAsync(tenant, message, cancellationToken)));
-                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff, cancellationToken);
+                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff);
                 await LinkLearnedUserIdsAsync();
             }
         }
@@ -347,10 +353,10 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
+    private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch)
     {
-        await outbox.RecordAcceptedAsync(accepted, cancellationToken);
-        await ApplyEarlyStatusesAsync(accepted, batch, cancellationToken);
+        await outbox.RecordAcceptedAsync(accepted, CancellationToken.None); // the provider has them: record it even if the drain is canceled
+        await ApplyEarlyStatusesAsync(accepted, batch, CancellationToken.None);
         var now = time.GetUtcNow();
         var acceptedIds = accepted.Select(a => a.MessageId).ToHashSet();
         foreach (var message in batch.Where(m => acceptedIds.Contains(m.MessageId)))
