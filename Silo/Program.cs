@@ -1,12 +1,11 @@
 using Engine.Grains.Hosting;
 using Microsoft.Extensions.Hosting;
 
-// A headless silo: joins the cluster through PostgreSQL membership and hosts grains.
+// A headless silo: joins the cluster through PostgreSQL membership and hosts grains; with Silo:HttpUrl
+// set it also answers probes and metrics scrapes.
 try
 {
-    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-    builder.AddEngineSilo(allowEmbedded: false);
-    using var host = builder.Build();
+    using var host = EngineSiloHost.Build(args);
     await host.PrepareStorageAsync();
     await host.RunAsync();
     return 0;

@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc;
 using Engine.Gateway.Simulator;
 using Engine.Gateway.Webhooks;
+using Engine.Grains.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Engine.Gateway.Hosting;
@@ -14,6 +15,7 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        builder.AddEngineTelemetry("engine-gateway");
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>());
@@ -23,8 +25,13 @@ public static class GatewayApp
         builder.Services.AddWebhooks();
 
         var app = builder.Build();
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthChecks.ReadyTag) });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = EngineHealthChecks.WriteReportAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(EngineHealthChecks.ReadyTag),
+            ResponseWriter = EngineHealthChecks.WriteReportAsync,
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapGrpcService<TenantGrpcService>();

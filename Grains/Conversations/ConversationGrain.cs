@@ -11,6 +11,7 @@ using Engine.Grains.Delivery;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Conversations;
@@ -321,7 +322,7 @@ internal sealed partial class ConversationGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message);
+            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message with { TraceParent = EngineTelemetry.CurrentTraceParent() });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

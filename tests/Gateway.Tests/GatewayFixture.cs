@@ -17,8 +17,9 @@ namespace Engine.Gateway.Tests;
 /// <summary>
 /// A Silo process on a fresh PostgreSQL database, a private Redis, and the gateway hosted in this
 /// process on loopback ports (so tests can also observe its metrics). Clients talk real HTTP and gRPC.
+/// The silo answers probes and scrapes on <see cref="SiloHttp"/>.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public const string AdminKey = "gateway-tests-admin-key";
     public const int ApiKeyCallsPerSecond = 50;
@@ -31,6 +32,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public SimulatorHost Simulator { get; private set; } = null!;
     public WebApplication Gateway { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
+    public HttpClient SiloHttp { get; private set; } = null!;
     public GrpcChannel Grpc { get; private set; } = null!;
     public string PublicBaseUrl { get; private set; } = "";
     public IClusterClient Cluster => Gateway.Services.GetRequiredService<IClusterClient>();
@@ -41,7 +43,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         var connectionString = await TestServices.CreateDatabaseAsync("gateway");
         Simulator = await SimulatorHost.StartAsync();
-        var (httpPort, grpcPort) = (FreePorts.Next(), FreePorts.Next());
+        var (httpPort, grpcPort, siloHttpPort) = (FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         PublicBaseUrl = $"http://127.0.0.1:{httpPort}";
         Database = NpgsqlDataSource.Create(connectionString);
         await Redis.StartAsync();
@@ -59,7 +61,9 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
+            ["Silo__HttpUrl"] = $"http://127.0.0.1:{siloHttpPort}",
         };
+        SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{siloHttpPort}") };
         await StartSiloAsync();
 
         Gateway = GatewayApp.Build([], builder =>
@@ -77,6 +81,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
+            ConfigureGateway(builder);
         });
         await Gateway.PrepareStorageAsync();
         await Gateway.StartAsync();
@@ -84,11 +89,19 @@ public sealed class GatewayFixture : IAsyncLifetime
         Grpc = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
     }
 
+    /// <summary>The silo's settings, as environment variables ("Orleans__ClusterId").</summary>
+    protected IReadOnlyDictionary<string, string> SiloEnvironment => _siloEnvironment;
+
+    /// <summary>Called on the gateway's builder after the fixture's own configuration.</summary>
+    protected virtual void ConfigureGateway(WebApplicationBuilder builder)
+    {
+    }
+
     /// <summary>Kills the silo the way a crash would.</summary>
     public void KillSilo() => _silo?.KillHard();
 
-    /// <summary>Starts the silo (again) and waits until it is Active in the membership table.</summary>
-    public async Task StartSiloAsync()
+    /// <summary>Starts the silo process (again) and waits until it is Active in the membership table.</summary>
+    public virtual async Task StartSiloAsync()
     {
         if (_silo is not null)
         {
@@ -142,6 +155,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Http?.Dispose();
+        SiloHttp?.Dispose();
         Grpc?.Dispose();
         if (Gateway is not null)
         {
@@ -149,14 +163,20 @@ public sealed class GatewayFixture : IAsyncLifetime
             await Gateway.DisposeAsync();
         }
 
+        await StopSiloAsync();
+        await Redis.DisposeAsync();
+        await Simulator.DisposeAsync();
+        await Database.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Ends the silo for good.</summary>
+    protected virtual async Task StopSiloAsync()
+    {
         if (_silo is not null)
         {
             await _silo.DisposeAsync();
         }
-
-        await Redis.DisposeAsync();
-        await Simulator.DisposeAsync();
-        await Database.DisposeAsync();
     }
 }
 
