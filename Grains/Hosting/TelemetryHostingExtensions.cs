@@ -30,7 +30,7 @@ public static class TelemetryHostingExtensions
     private static readonly string[] OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
     /// <param name="builder">The host.</param>
-    /// <param name="serviceName">service.name of this process ("engine-silo", "engine-gateway"); OTEL_SERVICE_NAME overrides it.</param>
+    /// <param name="serviceName">service.name of this process ("engine-silo", "engine-gateway"); OTEL_RESOURCE_ATTRIBUTES adds to it.</param>
     public static IHostApplicationBuilder AddEngineTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
         builder.Services.TryAddSingleton<EngineMetrics>();
