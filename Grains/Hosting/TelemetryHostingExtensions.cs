@@ -13,10 +13,10 @@ using OpenTelemetry.Trace;
 namespace Engine.Grains.Hosting;
 
 /// <summary>
-/// The one telemetry spine every host calls (silo, gateway, embedded gateway): traces, metrics and,
-/// when exported, logs through OpenTelemetry. Metrics are always scrapeable (Prometheus format, mapped
-/// by each host at /metrics); everything goes to an OTLP collector only when the standard
-/// OTEL_EXPORTER_OTLP_ENDPOINT is set. Orleans carries the trace context between client and silos
+/// The one telemetry spine every host calls (silo, gateway, embedded gateway), through OpenTelemetry.
+/// Metrics are always recorded and scrapeable (Prometheus format, mapped by each host at /metrics).
+/// When the standard OTEL_EXPORTER_OTLP_ENDPOINT is set, traces and logs are recorded too and all three
+/// go to that collector. Orleans carries the trace context between client and silos
 /// through <see cref="EngineTracing"/>, added where each host configures Orleans.
 /// </summary>
 public static class TelemetryHostingExtensions
@@ -36,28 +36,27 @@ public static class TelemetryHostingExtensions
         builder.Services.TryAddSingleton<EngineMetrics>();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName).AddEnvironmentVariableDetector())
-            .WithTracing(tracing => tracing
-                // First, so no exporter added after it ever sees a phone number.
-                .AddProcessor(new PersonalDataRedactor())
-                .AddSource(EngineTelemetry.SourceName, "Grpc.Net.Client")
-                .AddSource(OrleansSources)
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => !IsProbe(http.Request.Path))
-                .AddHttpClientInstrumentation()
-                .AddNpgsql())
             .WithMetrics(metrics => metrics
                 .AddMeter(EngineTelemetry.SourceName, EngineTelemetry.GatewayMeterName, "Microsoft.Orleans", "System.Runtime")
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddPrometheusExporter());
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
+        if (string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
         {
-            // Logs join the pipeline only when they have somewhere to go; the console keeps its own.
-            builder.Logging.AddOpenTelemetry(logging => (logging.IncludeFormattedMessage, logging.IncludeScopes) = (true, true));
-            otel.UseOtlpExporter();
+            return builder; // spans nobody exports are not made at all: tracing costs nothing until a collector is set
         }
 
+        otel.WithTracing(tracing => tracing
+            // First, so no exporter added after it ever sees a phone number.
+            .AddProcessor(new PersonalDataRedactor())
+            .AddSource(EngineTelemetry.SourceName, "Grpc.Net.Client")
+            .AddSource(OrleansSources)
+            .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = http => !IsProbe(http.Request.Path))
+            .AddHttpClientInstrumentation()
+            .AddNpgsql());
+        builder.Logging.AddOpenTelemetry(logging => (logging.IncludeFormattedMessage, logging.IncludeScopes) = (true, true));
+        otel.UseOtlpExporter();
         return builder;
     }
 
