@@ -192,13 +192,10 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public static async Task<SimulatorHost> StartAsync()
     {
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
         Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
         builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
-        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = $"http://127.0.0.1:{port}" };
+        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = baseUrl };
         Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);
         await host._app.StartAsync();
         return host;

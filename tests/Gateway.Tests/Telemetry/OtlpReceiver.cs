@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
-using Engine.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Engine.Gateway.Tests.Telemetry;
 
@@ -31,11 +28,8 @@ public sealed class OtlpReceiver : IAsyncDisposable
 
     public static async Task<OtlpReceiver> StartAsync()
     {
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var receiver = new OtlpReceiver { _app = builder.Build(), Endpoint = $"http://127.0.0.1:{port}" };
+        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
+        var receiver = new OtlpReceiver { _app = builder.Build(), Endpoint = baseUrl };
         receiver._app.MapPost("/v1/{signal}", async (string signal, HttpRequest request) =>
         {
             await request.Body.CopyToAsync(Stream.Null);
