@@ -9,11 +9,13 @@ try
     var migrateOnly = args.Contains(MigrateOnly, StringComparer.Ordinal);
     using var host = EngineSiloHost.Build(args.Where(a => a != MigrateOnly).ToArray());
     await host.PrepareStorageAsync();
-    if (!migrateOnly)
+    if (migrateOnly)
     {
-        await host.RunAsync();
+        return 0;
     }
 
+    await host.StartProbesAsync();
+    await host.RunAsync();
     return 0;
 }
 catch (EngineStartupException e)

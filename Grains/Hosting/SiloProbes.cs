@@ -13,24 +13,29 @@ namespace Engine.Grains.Hosting;
 /// <summary>
 /// The silo's HTTP listener on Silo:HttpUrl: /healthz (the process answers), /readyz (this silo is an
 /// active cluster member and PostgreSQL answers) and /metrics (Prometheus). A small server of its own,
-/// with no configuration of its own, so the silo stays a plain host and nothing else is exposed. It
-/// starts before the silo joins, so liveness holds during a slow join while readiness does not.
+/// with no configuration of its own, so the silo stays a plain host and nothing else is exposed. It is
+/// opened before the host starts (<see cref="EngineSiloHost.StartProbesAsync"/>), so a port already taken is a one-line
+/// startup error, and liveness holds during a slow join while readiness does not; it stops with the host.
 /// </summary>
 internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServiceProvider services, ILogger<SiloProbes> logger) : IHostedService, IAsyncDisposable
 {
     private WebApplication? _app;
 
-    public static void AddTo(IHostApplicationBuilder builder)
+    internal static void AddTo(IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<SiloSettings>().BindConfiguration(SiloSettings.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<SiloSettings>, SiloSettingsValidator>();
         builder.Services.AddHealthChecks()
             .AddCheck<MembershipHealthCheck>("cluster", tags: [EngineHealthChecks.ReadyTag])
             .AddEngineStorageChecks(redis: false);
-        builder.Services.AddHostedService<SiloProbes>();
+        builder.Services.AddSingleton<SiloProbes>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloProbes>());
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask; // opened before the host starts
+
+    /// <summary>Opens the listener when Silo:HttpUrl is set.</summary>
+    public async Task OpenAsync(CancellationToken cancellationToken)
     {
         if (settings.Value.HttpUrl is not { Length: > 0 } url)
         {
@@ -39,8 +44,7 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => HttpListeners.Listen(kestrel, url, HttpProtocols.Http1, "Silo:HttpUrl"));
-        builder.Services.AddRouting();
-        builder.Services.AddSingleton(services.GetRequiredService<ILoggerFactory>());
+        builder.Services.AddRouting(); // and no logging: its failures show as failing probes, its start failure as a startup error
         _app = builder.Build();
         var health = services.GetRequiredService<HealthCheckService>();
         _app.MapGet("/healthz", () => Results.Text("Healthy"));
@@ -51,7 +55,15 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
             await EngineHealthChecks.WriteReportAsync(http, report);
         });
         _app.MapPrometheusScrapingEndpoint("/metrics", services.GetRequiredService<MeterProvider>(), configureBranchedPipeline: null, optionsName: null);
-        await _app.StartAsync(cancellationToken);
+        try
+        {
+            await _app.StartAsync(cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw new EngineStartupException($"Silo:HttpUrl cannot listen on {url}: {e.Message}", e);
+        }
+
         LogListening(logger, url);
     }
 

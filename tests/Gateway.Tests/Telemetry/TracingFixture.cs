@@ -37,6 +37,7 @@ public sealed class TracingFixture : GatewayFixture
                 .Append(new("Logging:LogLevel:Default", "Warning"))
                 .Concat(Otlp.Settings)));
         await _silo.PrepareStorageAsync();
+        await _silo.StartProbesAsync();
         await _silo.StartAsync(); // returns once the silo has joined the cluster
     }
 
