@@ -9,6 +9,10 @@ trap stop_test_services EXIT
 start_test_services
 
 dotnet build Engine.sln -c Release -nologo -v q
+# Both hosts publish the way deploy/docker/*.Dockerfile publishes them (no container engine runs here).
+for host in Silo Gateway; do
+  dotnet publish "$host/Engine.$host.csproj" -c Release --no-build -nologo -v q -o "$ENGINE_SERVICES_DIR/publish/$host"
+done
 set +e
 dotnet test --solution Engine.sln -c Release --no-build --no-progress "$@" 2>&1 | tee "$ENGINE_SERVICES_DIR/test-output.log"
 status=${PIPESTATUS[0]}

@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc;
 using Engine.Gateway.Simulator;
 using Engine.Gateway.Webhooks;
+using Engine.Grains.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Engine.Gateway.Hosting;
@@ -14,6 +15,7 @@ public static class GatewayApp
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        builder.AddEngineTelemetry("engine-gateway");
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();
         // Every call is also HTTP/JSON on the HTTP/1.1 listener (routes in the protos' google.api.http options).
@@ -24,8 +26,13 @@ public static class GatewayApp
         builder.Services.AddWebhooks();
 
         var app = builder.Build();
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthChecks.ReadyTag) });
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = EngineHealthChecks.WriteReportAsync });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(EngineHealthChecks.ReadyTag),
+            ResponseWriter = EngineHealthChecks.WriteReportAsync,
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapGrpcService<TenantGrpcService>();

@@ -1,8 +1,8 @@
 using Engine.Grains.Options;
-using System.Net;
 using Engine.Gateway.Simulator;
 using Engine.Grains.Hosting;
 using Engine.Grains.Storage;
+using Engine.Grains.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -13,6 +13,9 @@ namespace Engine.Gateway.Hosting;
 internal static partial class GatewayHostingExtensions
 {
     private static readonly TimeSpan ClusterConnectPatience = TimeSpan.FromSeconds(90);
+
+    /// <summary>Kestrel's own endpoint configuration, read by Kestrel; the gateway only checks for its presence.</summary>
+    public const string KestrelEndpointsSection = "Kestrel:Endpoints";
 
     /// <summary>
     /// Joins the engine: as an Orleans client of the PostgreSQL-membership cluster when
@@ -39,6 +42,7 @@ internal static partial class GatewayHostingExtensions
             builder.UseOrleansClient(client => client
                 .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId))
                 .UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = ("Npgsql", connections.Postgres))
+                .AddEngineTracing()
                 // Notice restarted or added silos within seconds rather than the default minute.
                 .Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5))
                 // Silos may still be starting; keep trying for a while before giving up.
@@ -84,38 +88,27 @@ internal static partial class GatewayHostingExtensions
         ProviderSimulator.AddSimulatorCallbacks(builder.Services);
     }
 
-    /// <summary>Listens for webhooks on HTTP/1.1 and for gRPC on HTTP/2 cleartext.</summary>
+    /// <summary>
+    /// Listens for webhooks on HTTP/1.1 and for gRPC on HTTP/2 cleartext (Gateway:HttpUrl, Gateway:GrpcUrl),
+    /// unless Kestrel's standard Kestrel:Endpoints section names the endpoints instead: that is how the
+    /// gateway terminates TLS itself (https with a certificate file; an https endpoint without a
+    /// Protocols entry offers HTTP/1.1 and HTTP/2 through ALPN, so one port can carry both).
+    /// </summary>
     public static WebApplicationBuilder AddGatewayEndpoints(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GatewaySettings>().BindConfiguration(GatewaySettings.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewaySettings>, GatewaySettingsValidator>();
+        if (builder.Configuration.GetSection(KestrelEndpointsSection).GetChildren().Any())
+        {
+            return builder; // Kestrel binds that section itself
+        }
+
         var settings = builder.Configuration.GetSection(GatewaySettings.SectionName).Get<GatewaySettings>() ?? new();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1, nameof(GatewaySettings.HttpUrl));
-            Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, nameof(GatewaySettings.GrpcUrl));
+            HttpListeners.Listen(kestrel, settings.HttpUrl, HttpProtocols.Http1, $"{GatewaySettings.SectionName}:{nameof(GatewaySettings.HttpUrl)}");
+            HttpListeners.Listen(kestrel, settings.GrpcUrl, HttpProtocols.Http2, $"{GatewaySettings.SectionName}:{nameof(GatewaySettings.GrpcUrl)}");
         });
         return builder;
-    }
-
-    private static void Listen(KestrelServerOptions kestrel, string url, HttpProtocols protocols, string setting)
-    {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
-        {
-            throw new EngineStartupException($"Gateway:{setting} must be an http:// URL with a host and port, not '{url}'.");
-        }
-
-        if (uri.Host is "localhost")
-        {
-            kestrel.ListenLocalhost(uri.Port, o => o.Protocols = protocols);
-        }
-        else if (uri.Host is "*" or "+" or "0.0.0.0")
-        {
-            kestrel.ListenAnyIP(uri.Port, o => o.Protocols = protocols);
-        }
-        else
-        {
-            kestrel.Listen(IPAddress.Parse(uri.Host), uri.Port, o => o.Protocols = protocols);
-        }
     }
 }

@@ -22,7 +22,9 @@ internal static partial class WebhookEndpoints
 
     public static IEndpointRouteBuilder MapWebhookEndpoints(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup(WebhookRoutes.Prefix).AddEndpointFilter<ClusterUnavailableFilter>();
+        var webhooks = app.MapGroup(WebhookRoutes.Prefix)
+            .AddEndpointFilter<WebhookTracingFilter>()
+            .AddEndpointFilter<ClusterUnavailableFilter>();
         webhooks.MapPost(WebhookRoutes.TwilioInbound, TwilioInboundAsync);
         webhooks.MapPost(WebhookRoutes.TwilioStatus, TwilioStatusAsync);
         webhooks.MapGet(WebhookRoutes.WhatsApp, WhatsAppVerifyAsync);

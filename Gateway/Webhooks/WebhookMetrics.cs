@@ -5,7 +5,7 @@ namespace Engine.Gateway.Webhooks;
 /// <summary>Counters of the webhook endpoints, on the "Engine.Gateway" meter.</summary>
 internal sealed class WebhookMetrics
 {
-    public const string MeterName = "Engine.Gateway";
+    public const string MeterName = Engine.Grains.Telemetry.EngineTelemetry.GatewayMeterName;
 
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _processed;

@@ -12,6 +12,7 @@ using Engine.Grains.Storage;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Conversations;
@@ -345,7 +346,7 @@ internal sealed partial class ConversationGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message);
+            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message with { TraceParent = EngineTelemetry.CurrentTraceParent() });
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

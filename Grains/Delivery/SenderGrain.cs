@@ -10,6 +10,7 @@ using Engine.Grains.Policies;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Delivery;
@@ -28,6 +29,7 @@ internal sealed partial class SenderGrain(
     ProviderClients providers,
     IEarlyStatuses earlyStatuses,
     TenantCache tenants,
+    EngineMetrics metrics,
     TimeProvider time,
     ILogger<SenderGrain> logger) : Grain, ISenderGrain, IRemindable
 {
@@ -111,6 +113,11 @@ internal sealed partial class SenderGrain(
         if (_known.Add(message.MessageId))
         {
             _queue.AddLast(message);
+        }
+        else if (message.TraceParent is not null && _queue.FirstOrDefault(m => m.MessageId == message.MessageId) is { TraceParent: null } loaded)
+        {
+            // Read from the log by this activation just before the call that queued it: keep the caller's trace.
+            _queue.Find(loaded)!.Value = loaded with { TraceParent = message.TraceParent };
         }
     }
 
@@ -257,6 +264,7 @@ internal sealed partial class SenderGrain(
                 case HandOffVerdict.Suppress:
                     suppressed.Add((message.MessageId, decision.Reason!));
                     _known.Remove(message.MessageId);
+                    metrics.Suppressed(_channel, decision.Reason!);
                     LogSuppressed(logger, message.MessageId, decision.Reason!);
                     break;
                 default:
@@ -288,7 +296,7 @@ internal sealed partial class SenderGrain(
     private async Task<AcceptedHandOff?> TryHandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
     {
         var client = providers.For(_channel);
-        var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template);
+        var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template, message.TraceParent);
         var provider = _channel == Channel.Sms ? Provider.Twilio : Provider.Meta;
 
         // A hand-off that began before (crash, timeout) is checked with the provider before sending again.

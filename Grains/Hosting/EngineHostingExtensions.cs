@@ -8,6 +8,7 @@ using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,6 +37,7 @@ public static partial class EngineHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<EngineSettings>, EngineSettingsValidator>();
         builder.Services.AddSingleton<IValidateOptions<ProviderSettings>, ProviderSettingsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<EngineMetrics>();
         builder.Services.TryAddSingleton<TenantCache>();
         return builder;
     }
@@ -109,6 +111,7 @@ public static partial class EngineHostingExtensions
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
                 .AddMemoryGrainStorage(GrainStorage.Name)
                 .UseInMemoryReminderService()
+                .AddEngineTracing()
                 .AddStartupTask<OutboxWakeUp>());
             return builder;
         }
@@ -124,6 +127,7 @@ public static partial class EngineHostingExtensions
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connections.Postgres));
             silo.Configure<ClusterMembershipOptions>(DetectDeadSilosQuickly);
             silo.AddEnginePostgresProviders(connections.Postgres!);
+            silo.AddEngineTracing();
             silo.AddStartupTask<OutboxWakeUp>();
         });
         return builder;

@@ -49,3 +49,19 @@ public sealed class ClusterSettings
 
 [OptionsValidator]
 internal sealed partial class ClusterSettingsValidator : IValidateOptions<ClusterSettings>;
+
+/// <summary>The silo process's own HTTP listener (section "Silo").</summary>
+public sealed class SiloSettings
+{
+    public const string SectionName = "Silo";
+
+    /// <summary>
+    /// http:// URL of the listener for /healthz, /readyz and /metrics ("http://0.0.0.0:8080"); unset, the
+    /// silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
+    /// </summary>
+    [Url]
+    public string? HttpUrl { get; set; }
+}
+
+[OptionsValidator]
+internal sealed partial class SiloSettingsValidator : IValidateOptions<SiloSettings>;

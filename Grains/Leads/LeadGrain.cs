@@ -8,6 +8,7 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 
 namespace Engine.Grains.Leads;
@@ -19,6 +20,7 @@ internal sealed class LeadGrain(
     IConversationLog conversationLog,
     IEventLog events,
     TenantCache tenants,
+    EngineMetrics metrics,
     TimeProvider time) : Grain, ILeadGrain
 {
     private const int RememberedChangeIds = 64;
@@ -114,6 +116,11 @@ internal sealed class LeadGrain(
         state.State.CreatedAt ??= time.GetUtcNow();
         Remember(change);
         await state.WriteStateAsync();
+        foreach (var channel in applied)
+        {
+            metrics.ConsentChanged(channel, change.Status, change.Source);
+        }
+
         if (change.Status == ConsentStatus.OptedOut && applied.Length > 0)
         {
             await WithdrawWaitingAsync(applied, change.Channel);

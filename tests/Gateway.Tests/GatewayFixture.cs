@@ -17,9 +17,10 @@ namespace Engine.Gateway.Tests;
 /// <summary>
 /// Silo processes (one unless <see cref="SiloCount"/> says otherwise) on a fresh PostgreSQL database, a
 /// private Redis, and the gateway hosted in this process on loopback ports (so tests can also observe
-/// its metrics). Clients talk real HTTP and gRPC.
+/// its metrics). Clients talk real HTTP and gRPC. The first silo answers probes and scrapes on
+/// <see cref="SiloHttp"/>.
 /// </summary>
-public sealed class GatewayFixture : IAsyncLifetime
+public class GatewayFixture : IAsyncLifetime
 {
     public const string AdminKey = "gateway-tests-admin-key";
     public const int ApiKeyCallsPerSecond = 50;
@@ -47,6 +48,7 @@ public sealed class GatewayFixture : IAsyncLifetime
     public IClusterClient Cluster => Gateway.Services.GetRequiredService<IClusterClient>();
     public Metadata AdminAuth { get; } = new() { { "authorization", $"Bearer {AdminKey}" } };
     public LogRecorder GatewayLogs { get; } = new();
+    public HttpClient SiloHttp { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
@@ -58,7 +60,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         await Redis.StartAsync();
         var clusterId = $"g{Guid.NewGuid():N}"[..12];
         SiloPorts = Enumerable.Range(0, SiloCount).Select(_ => FreePorts.Next()).ToArray();
-        _siloEnvironments = SiloPorts.Select(siloPort => new Dictionary<string, string>
+        var probePorts = SiloPorts.Select(_ => FreePorts.Next()).ToArray();
+        _siloEnvironments = SiloPorts.Select((siloPort, index) => new Dictionary<string, string>
         {
             ["ConnectionStrings__Postgres"] = connectionString,
             ["ConnectionStrings__Redis"] = Redis.Configuration,
@@ -71,10 +74,10 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
+            ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",
         }).ToArray();
-        _siloNames = new string[SiloCount];
-        _silos = Enumerable.Range(0, SiloCount).Select(index => (EngineProcess?)StartSilo(index)).ToArray();
-        await WaitForSilosAsync();
+        SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePorts[0]}") };
+        await StartClusterAsync();
 
         Gateway = GatewayApp.Build([], builder =>
         {
@@ -91,6 +94,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",
             });
+            ConfigureGateway(builder);
         });
         await Gateway.PrepareStorageAsync();
         await Gateway.StartAsync();
@@ -100,6 +104,34 @@ public sealed class GatewayFixture : IAsyncLifetime
         {
             HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
         });
+    }
+
+    /// <summary>The first silo's settings, as environment variables ("Orleans__ClusterId").</summary>
+    protected IReadOnlyDictionary<string, string> SiloEnvironment => _siloEnvironments[0];
+
+    /// <summary>Called on the gateway's builder after the fixture's own configuration.</summary>
+    protected virtual void ConfigureGateway(WebApplicationBuilder builder)
+    {
+    }
+
+    /// <summary>Starts every silo as a process and waits until all are Active.</summary>
+    protected virtual async Task StartClusterAsync()
+    {
+        _siloNames = new string[SiloCount];
+        _silos = Enumerable.Range(0, SiloCount).Select(index => (EngineProcess?)StartSilo(index)).ToArray();
+        await WaitForSilosAsync();
+    }
+
+    /// <summary>Ends every silo for good.</summary>
+    protected virtual async Task StopClusterAsync()
+    {
+        foreach (var silo in _silos)
+        {
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Kills a silo the way a crash would.</summary>
@@ -174,23 +206,18 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         Http?.Dispose();
         Grpc?.Dispose();
+        SiloHttp?.Dispose();
         if (Gateway is not null)
         {
             await Gateway.StopAsync();
             await Gateway.DisposeAsync();
         }
 
-        foreach (var silo in _silos)
-        {
-            if (silo is not null)
-            {
-                await silo.DisposeAsync();
-            }
-        }
-
+        await StopClusterAsync();
         await Redis.DisposeAsync();
         await Simulator.DisposeAsync();
         await Database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
@@ -206,14 +233,11 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public static async Task<SimulatorHost> StartAsync()
     {
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
         builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the output folder's appsettings.json (the Silo's) says Information
         Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
         builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
-        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = $"http://127.0.0.1:{port}" };
+        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = baseUrl };
         Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);
         await host._app.StartAsync();
         return host;

@@ -24,6 +24,20 @@ public sealed class SchemaMigratorTests
     }
 
     [Fact]
+    public async Task SiloWithMigrateOnly_AppliesTheSchema_AndExits()
+    {
+        var connectionString = await TestServices.CreateDatabaseAsync("migrate");
+        await using var silo = EngineProcess.Start("Silo", new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = connectionString }, "--migrate-only");
+
+        var exitCode = await silo.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, exitCode);
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        Assert.Equal(SchemaMigrator.Scripts.Count, await ScalarAsync(db, "SELECT count(*) FROM engine_schema_version"));
+        Assert.Equal(0, await ScalarAsync(db, "SELECT count(*) FROM OrleansMembershipTable")); // it never joined
+    }
+
+    [Fact]
     public async Task Apply_FromSeveralSilosAtOnce_AppliesEachScriptOnce()
     {
         await using var db = NpgsqlDataSource.Create(await TestServices.CreateDatabaseAsync("schema"));

@@ -26,6 +26,27 @@ public sealed class StartupErrorTests
     }
 
     [Fact]
+    public async Task Silo_WhoseProbePortIsTaken_ExitsWithOneLineNamingTheSetting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = await TestServices.CreateDatabaseAsync("probeport"),
+            ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Silo__HttpUrl"] = $"http://127.0.0.1:{port}",
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Silo:HttpUrl cannot listen on http://127.0.0.1:{port}", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Silo_WithoutPostgres_RefusesToStart()
     {
         await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>());

@@ -34,7 +34,7 @@ public sealed class EngineProcess : IAsyncDisposable
     }
 
     /// <summary>Starts "Engine.{project}.dll" of the same build configuration as the tests.</summary>
-    public static EngineProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    public static EngineProcess Start(string project, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo("dotnet")
         {
@@ -44,6 +44,11 @@ public sealed class EngineProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(BuildOutput(project))!,
         };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment)

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
-using Engine.TestSupport;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Engine.Gateway.Tests.Events;
 
@@ -20,10 +17,7 @@ internal sealed class PartnerServer : IAsyncDisposable
     public static async Task<PartnerServer> StartAsync(int failFirst)
     {
         var server = new PartnerServer { _failuresLeft = failFirst };
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
         server._app = builder.Build();
         server._app.MapPost("/hooks", async (HttpRequest request) =>
         {
@@ -34,7 +28,7 @@ internal sealed class PartnerServer : IAsyncDisposable
             return Results.StatusCode(status);
         });
         await server._app.StartAsync();
-        server.Url = $"http://127.0.0.1:{port}/hooks";
+        server.Url = $"{baseUrl}/hooks";
         return server;
     }
 

@@ -31,6 +31,7 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
         builder.ConfigureSiloHost((_, host) => host.Services
             .AddSingleton(_ => NpgsqlDataSource.Create(connectionString))
             .AddSingleton<TenantCache>()
+            .AddSingleton<Engine.Grains.Telemetry.EngineMetrics>()
             .AddEnginePostgresStores());
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -1,0 +1,126 @@
+using System.ComponentModel.DataAnnotations;
+using System.Reflection;
+using Engine.Gateway.Hosting;
+using Engine.Grains.Hosting;
+using Engine.Grains.Options;
+using Microsoft.Extensions.Configuration;
+
+namespace Engine.Gateway.Tests.Deploy;
+
+/// <summary>
+/// deploy/ cannot be run here (no container engine), so it is checked against the code instead: every
+/// setting a manifest gives an engine process is one that process binds, every setting it needs is
+/// given, values pass the options' own validation, and probes, ports and Orleans labels line up.
+/// </summary>
+public sealed class ManifestTests
+{
+    // What each process binds: the options classes' sections (their SectionName), by role. Both hosts
+    // bind the engine's own four (AddEngineSettings); the gateway uses Providers only when embedded.
+    private static readonly Dictionary<EngineRole, Type[]> Binds = new()
+    {
+        [EngineRole.Silo] = [typeof(ConnectionStringSettings), typeof(ClusterSettings), typeof(EngineSettings), typeof(ProviderSettings), typeof(SiloSettings)],
+        [EngineRole.Migrate] = [typeof(ConnectionStringSettings), typeof(ClusterSettings), typeof(EngineSettings), typeof(ProviderSettings), typeof(SiloSettings)],
+        [EngineRole.Gateway] = [typeof(ConnectionStringSettings), typeof(ClusterSettings), typeof(EngineSettings), typeof(ProviderSettings), typeof(GatewaySettings)],
+    };
+
+    // Read by the platform rather than an options class: logging, the OpenTelemetry SDK, Kestrel.
+    private static readonly string[] PlatformPrefixes = ["Logging:", "OTEL_", "Kestrel:Endpoints:"];
+
+    private static readonly Dictionary<EngineRole, string[]> Required = new()
+    {
+        [EngineRole.Silo] =
+        [
+            "ConnectionStrings:Postgres", "ConnectionStrings:Redis", "Orleans:ClusterId", "Orleans:ServiceId", "Orleans:AdvertisedIPAddress",
+            "Engine:PublicBaseUrl", "Providers:Twilio:BaseUrl", "Providers:WhatsApp:BaseUrl", "Silo:HttpUrl",
+        ],
+        [EngineRole.Migrate] = ["ConnectionStrings:Postgres"],
+        [EngineRole.Gateway] =
+        [
+            "ConnectionStrings:Postgres", "ConnectionStrings:Redis", "Orleans:ClusterId", "Orleans:ServiceId",
+            "Engine:AdminApiKey", "Engine:PublicBaseUrl", "Gateway:HttpUrl", "Gateway:GrpcUrl",
+        ],
+    };
+
+    public static TheoryData<string> Files() => [.. DeployManifests.YamlFiles().Select(f => f.File)];
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void EveryYamlFile_Parses(string file) =>
+        Assert.NotEmpty(Assert.Single(DeployManifests.YamlFiles(), f => f.File == file).Documents);
+
+    [Fact]
+    public void EveryEngineContainer_SetsOnlyWhatItsProcessReads_AndAllItNeeds()
+    {
+        var containers = AllContainers();
+
+        Assert.Equal(
+            [EngineRole.Silo, EngineRole.Gateway, EngineRole.Migrate],
+            containers.Select(c => c.Role).Distinct().Order().ToArray());
+        foreach (var container in containers)
+        {
+            var known = Binds[container.Role].SelectMany(KeysOf).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var unknown = container.Settings.Keys.Where(k => !known.Contains(k) && !PlatformPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
+            Assert.True(!unknown.Any(), $"{container.Source} sets {string.Join(", ", unknown)}, which the {container.Role} does not read");
+            var missing = Required[container.Role].Where(k => !container.Settings.ContainsKey(k));
+            Assert.True(!missing.Any(), $"{container.Source} does not set {string.Join(", ", missing)}");
+        }
+    }
+
+    [Fact]
+    public void EveryEngineContainer_PassesTheOptionsValidation_AndListensBeyondLoopback()
+    {
+        foreach (var container in AllContainers())
+        {
+            var configuration = new ConfigurationBuilder()
+                .AddInMemoryCollection(container.Settings.Select(s => KeyValuePair.Create(s.Key, s.Value == "(from the pod)" ? "10.0.0.7" : s.Value)))
+                .Build();
+            foreach (var type in Binds[container.Role])
+            {
+                var options = configuration.GetSection(SectionOf(type)).Get(type) ?? Activator.CreateInstance(type)!;
+                var errors = new List<ValidationResult>();
+                Assert.True(Validator.TryValidateObject(options, new ValidationContext(options), errors, validateAllProperties: true),
+                    $"{container.Source}: {string.Join("; ", errors.Select(e => e.ErrorMessage))}");
+            }
+
+            foreach (var listener in new[] { "Silo:HttpUrl", "Gateway:HttpUrl", "Gateway:GrpcUrl" }.Where(container.Settings.ContainsKey))
+            {
+                Assert.Equal("0.0.0.0", new Uri(container.Settings[listener]!).Host);
+            }
+        }
+    }
+
+    [Fact]
+    public void KubernetesProbes_HitTheListener_AndSiloLabelsMatchTheClusterIdentity()
+    {
+        var secrets = DeployManifests.KubernetesSecrets();
+        foreach (var container in DeployManifests.KubernetesContainers())
+        {
+            Assert.All(container.SecretKeys, reference => Assert.Contains(reference.Key, secrets[reference.Secret]));
+            if (container.Role == EngineRole.Migrate)
+            {
+                continue;
+            }
+
+            var listener = new Uri(container.Settings[container.Role == EngineRole.Silo ? "Silo:HttpUrl" : "Gateway:HttpUrl"]!);
+            Assert.Contains(container.Probes, p => p.Kind == "livenessProbe" && p.Path == "/healthz");
+            Assert.Contains(container.Probes, p => p.Kind == "readinessProbe" && p.Path == "/readyz");
+            Assert.All(container.Probes, probe => Assert.Equal(listener.Port, container.Ports[probe.Port]));
+            if (container.Role == EngineRole.Silo)
+            {
+                Assert.Equal(container.Settings["Orleans:ServiceId"], container.Labels["orleans/serviceId"]);
+                Assert.Equal(container.Settings["Orleans:ClusterId"], container.Labels["orleans/clusterId"]);
+            }
+        }
+    }
+
+    private static List<EngineContainer> AllContainers() => [.. DeployManifests.ComposeContainers(), .. DeployManifests.KubernetesContainers()];
+
+    private static string SectionOf(Type settings) => (string)settings.GetField("SectionName")!.GetValue(null)!;
+
+    // "Providers:Twilio:BaseUrl" and friends: every settable property, nested settings classes walked.
+    private static IEnumerable<string> KeysOf(Type settings) => KeysOf(settings, SectionOf(settings));
+
+    private static IEnumerable<string> KeysOf(Type type, string prefix) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).SelectMany(p =>
+            p.PropertyType.IsClass && p.PropertyType != typeof(string) ? KeysOf(p.PropertyType, $"{prefix}:{p.Name}") : [$"{prefix}:{p.Name}"]);
+}

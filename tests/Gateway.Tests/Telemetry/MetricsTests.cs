@@ -1,0 +1,38 @@
+using Engine.Gateway.Grpc.V1;
+using Engine.TestSupport;
+
+namespace Engine.Gateway.Tests.Telemetry;
+
+/// <summary>The Prometheus scrapes of a real silo process and of the gateway after a send.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class MetricsTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task Scrapes_AfterASend_ShowTheEngineInstruments()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        const string phone = "+12125553301";
+        await new LeadService.LeadServiceClient(fixture.Grpc).RecordConsentAsync(new RecordConsentRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form",
+        }, fixture.AdminAuth);
+
+        await new ConversationService.ConversationServiceClient(fixture.Grpc).SendMessageAsync(
+            new SendMessageRequest { TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "metrics, please" }, fixture.AdminAuth);
+
+        // The silo hands off and scrapes show it; the status callbacks then reach the gateway's webhooks.
+        var silo = await Eventually.GetAsync(() => fixture.SiloHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+            text => Lines(text, "engine_sends_total{").Any(l => l.Contains("outcome=\"accepted\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "an accepted send on the silo's /metrics");
+        Assert.NotEmpty(Lines(silo, "engine_provider_duration_seconds_bucket{"));
+        Assert.NotEmpty(Lines(silo, "engine_consent_changes_total{"));
+        Assert.NotEmpty(Lines(silo, "orleans_")); // the Orleans meter too
+        var gateway = await Eventually.GetAsync(() => fixture.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+            text => Lines(text, "engine_webhooks_items_total{").Any(l => l.Contains("kind=\"status\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "the status callbacks counted on the gateway's /metrics");
+        Assert.NotEmpty(Lines(gateway, "http_server_request_duration_seconds_bucket{"));
+    }
+
+    private static string[] Lines(string scrape, string prefix) =>
+        scrape.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).ToArray();
+}
