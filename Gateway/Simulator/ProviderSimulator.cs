@@ -39,6 +39,12 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     /// <summary>How long after accepting a message its "sent" and then "delivered" callbacks follow.</summary>
     public TimeSpan CallbackDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Whether WhatsApp statuses carry back their send's biz_opaque_callback_data, as Meta's do. Off, statuses
+    /// name only Meta's message id, which reaches the engine's path for statuses it cannot match yet.
+    /// </summary>
+    public bool EchoesCallbackData { get; set; } = true;
+
     /// <summary>WhatsApp status callback targets by phone number id.</summary>
     public ConcurrentDictionary<string, MetaCallbackTarget> MetaCallbacks { get; } = new(StringComparer.Ordinal);
 
@@ -159,7 +165,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         Keep(message);
         if (MetaCallbacks.TryGetValue(phoneNumberId, out var target))
         {
-            _ = ReportMetaStatusesAsync(target, message, payload?["biz_opaque_callback_data"]?.GetValue<string>());
+            _ = ReportMetaStatusesAsync(target, message, EchoesCallbackData ? payload?["biz_opaque_callback_data"]?.GetValue<string>() : null);
         }
 
         var contact = number is null

@@ -50,6 +50,17 @@ internal sealed partial class WebhookContext(
     }
 
     /// <summary>
+    /// Applies a delivery status. Statuses skip the de-duplication keys: a repeated one cannot move a
+    /// message's status (it only moves forward) nor write a second event, and keeping a Redis key per
+    /// status of every message for days would cost more than the repeat.
+    /// </summary>
+    public async Task ProcessStatusAsync(string provider, Func<Task> process)
+    {
+        await ClusterFaults.RetryOnceAsync(process);
+        metrics.Item(provider, "status", "processed");
+    }
+
+    /// <summary>
     /// Makes invalid items durable in the rejected-webhook log, counts and logs them. It throws when
     /// the log cannot be written, so the request answers 5xx and the provider retries; the retry
     /// lands on the same rows.

@@ -70,8 +70,9 @@ internal static partial class WebhookEndpoints
         }
 
         var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, status.LeadPhone, status.Channel));
-        await context.ProcessOnceAsync("twilio", "status", $"{tenant}:twilio:{status.MessageSid}:{status.Status.ToWireName()}", () => conversation.ApplyStatusAsync(
-            new StatusReport(Provider.Twilio, status.MessageSid, status.Status, status.ErrorCode, context.Time.GetUtcNow())));
+        var engineMessageId = Guid.TryParse(http.Request.Query[WebhookRoutes.MessageIdParameter], out var ours) ? ours : (Guid?)null;
+        await context.ProcessStatusAsync("twilio", () => conversation.ApplyStatusAsync(
+            new StatusReport(Provider.Twilio, status.MessageSid, status.Status, status.ErrorCode, context.Time.GetUtcNow(), engineMessageId)));
         return Twiml();
     }
 
@@ -127,8 +128,9 @@ internal static partial class WebhookEndpoints
         var work = messages.Select(m => (Lead: leads[m.Lead], Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
                 () => Conversation(context, tenant, leads[m.Lead]).ReceiveAsync(
                     new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName, Identity: m.Lead))))))
-            .Concat(statuses.Select(s => (Lead: leads[s.Recipient], Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "status", $"{tenant}:meta:{s.MessageId}:{s.Status.ToWireName()}",
-                () => Conversation(context, tenant, leads[s.Recipient]).ApplyStatusAsync(new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At)))))));
+            .Concat(statuses.Select(s => (Lead: leads[s.Recipient], Run: (Func<Task>)(() => context.ProcessStatusAsync("meta",
+                () => Conversation(context, tenant, leads[s.Recipient]).ApplyStatusAsync(
+                    new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At, s.EngineMessageId)))))));
 
         // Conversations are independent; within one, items keep the order Meta sent them in.
         await Task.WhenAll(work.GroupBy(w => w.Lead).Select(async group =>

@@ -145,7 +145,8 @@ internal static class WhatsAppWebhook
         var errorCode = Array(status, "errors")
             .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("code", out var c) ? c.ToString() : null)
             .FirstOrDefault(c => c is not null);
-        return (new WhatsAppStatus(phoneNumberId, lead, id, mapped, errorCode, Timestamp(status)), null);
+        var engineMessageId = Guid.TryParse(String(status, "biz_opaque_callback_data"), out var ours) ? ours : (Guid?)null;
+        return (new WhatsAppStatus(phoneNumberId, lead, id, mapped, errorCode, Timestamp(status), engineMessageId), null);
     }
 
     private static DeliveryStatus? MapStatus(string state) => state switch

@@ -7,8 +7,12 @@ namespace Engine.Grains.Abstractions.Delivery;
 [Alias("engine.sender")]
 public interface ISenderGrain : IGrainWithStringKey
 {
-    /// <summary>Takes a message that is already stored as queued.</summary>
-    [Alias("enqueue")]
+    /// <summary>
+    /// Takes a message that is already stored as queued. One-way: the caller's acknowledgement does not
+    /// wait for a busy sender, and a lost call costs nothing, since the sender reads the log for what it
+    /// was not told of.
+    /// </summary>
+    [Alias("enqueue"), OneWay]
     Task EnqueueAsync(QueuedMessage message);
 
     /// <summary>

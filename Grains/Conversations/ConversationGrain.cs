@@ -221,7 +221,7 @@ internal sealed partial class ConversationGrain(
         if (await conversationLog.TryAppendAsync(record))
         {
             Remember(record);
-            await NotifySenderAsync(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
+            NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
         }
 
         return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
@@ -251,15 +251,15 @@ internal sealed partial class ConversationGrain(
 
     public async Task<StatusResult> ApplyStatusAsync(StatusReport report)
     {
-        var messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+        var messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report);
 
-        // A status can beat the sender's record of the provider's id: park it for the sender to apply,
-        // then look once more, since the sender may have recorded the id meanwhile (before or after
-        // the park) without seeing the parked status.
-        if (messageId is null)
+        // A status that names only the provider's id can beat the sender's record of that id: park it for
+        // the sender to apply, then look once more, since the sender may have recorded the id meanwhile
+        // (before or after the park) without seeing the parked status.
+        if (messageId is null && report.MessageId is null)
         {
             var parked = await earlyStatuses.ParkUnlessKnownAsync(_tenantId, report);
-            messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report.Provider, report.ProviderMessageId, report.Status, report.ErrorCode);
+            messageId = await conversationLog.AdvanceStatusAsync(_tenantId, report);
             if (parked && messageId is not null)
             {
                 await earlyStatuses.DiscardAsync(_tenantId, report);
@@ -333,26 +333,17 @@ internal sealed partial class ConversationGrain(
         }
         else
         {
-            await NotifySenderAsync(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
+            NotifySender(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
         }
 
         state.State.Pending.Remove(pending);
         await state.WriteStateAsync();
     }
 
-    // The message is already durable as queued; if the sender cannot be told now, it finds the row
-    // when it next loads its queue from the log.
-    private async Task NotifySenderAsync(QueuedMessage message)
-    {
-        try
-        {
-            await GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message with { TraceParent = EngineTelemetry.CurrentTraceParent() });
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogSenderUnreachable(logger, message.MessageId, e.Message);
-        }
-    }
+    // The message is already durable as queued; if the one-way call is lost, the sender finds the row
+    // when it next reads its queue from the log.
+    private void NotifySender(QueuedMessage message) =>
+        _ = GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message with { TraceParent = EngineTelemetry.CurrentTraceParent() });
 
     // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had
     // just been unregistered and registered again), so while the grain is active a timer releases on time.
@@ -474,10 +465,6 @@ internal sealed partial class ConversationGrain(
 
     private static string Evidence(Guid messageId, InboundMessage message, string keyword) =>
         $"inbound {message.Provider.ToWireName()} message {message.ProviderMessageId} ({messageId}): {keyword}";
-
-    [LoggerMessage(EventId = 2102, EventName = "SenderUnreachable", Level = LogLevel.Warning,
-        Message = "Queued message {MessageId} could not be handed to its sender now ({Reason}); it waits in the log")]
-    private static partial void LogSenderUnreachable(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(EventId = 2101, EventName = "ScheduledSendCanceled", Level = LogLevel.Information,
         Message = "Scheduled message {MessageId} canceled at release: {Reason}")]

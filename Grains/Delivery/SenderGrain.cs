@@ -108,11 +108,27 @@ internal sealed partial class SenderGrain(
         }
     }
 
+    // In order of queueing: one-way enqueue calls may arrive out of order, and a conversation's messages
+    // must leave in the order they were queued. New messages are nearly always the latest, so the scan
+    // from the tail is short.
     private void Add(QueuedMessage message)
     {
         if (_known.Add(message.MessageId))
         {
-            _queue.AddLast(message);
+            var before = _queue.Last;
+            while (before is not null && before.Value.QueuedAt > message.QueuedAt)
+            {
+                before = before.Previous;
+            }
+
+            if (before is null)
+            {
+                _queue.AddFirst(message);
+            }
+            else
+            {
+                _queue.AddAfter(before, message);
+            }
         }
         else if (message.TraceParent is not null && _queue.FirstOrDefault(m => m.MessageId == message.MessageId) is { TraceParent: null } loaded)
         {

@@ -25,7 +25,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
         };
         if (engine.Value.PublicBaseUrl is { } publicBase)
         {
-            fields.Add(new("StatusCallback", WebhookRoutes.TwilioStatusUrl(publicBase, request.TenantId)));
+            fields.Add(new("StatusCallback", WebhookRoutes.TwilioStatusUrl(publicBase, request.TenantId, request.MessageId)));
         }
 
         using var message = new HttpRequestMessage(HttpMethod.Post, $"2010-04-01/Accounts/{sms.AccountSid}/Messages.json")

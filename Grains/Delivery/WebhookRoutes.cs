@@ -18,7 +18,14 @@ public static class WebhookRoutes
     /// <summary>Meta's verification and notifications, below <see cref="Prefix"/>.</summary>
     public const string WhatsApp = "/whatsapp/{tenant}";
 
-    /// <summary>The public URL Twilio posts a tenant's statuses to.</summary>
-    public static string TwilioStatusUrl(string publicBaseUrl, string tenantId) =>
-        publicBaseUrl.TrimEnd('/') + Prefix + TwilioStatus.Replace("{tenant}", tenantId, StringComparison.Ordinal);
+    /// <summary>The query parameter of a Twilio status callback URL that carries the engine's message id.</summary>
+    public const string MessageIdParameter = "message_id";
+
+    /// <summary>
+    /// The public URL Twilio posts one message's statuses to. It names the engine's message id (Twilio signs
+    /// the whole URL), so a status that beats the sender's record of Twilio's id still finds its message.
+    /// </summary>
+    public static string TwilioStatusUrl(string publicBaseUrl, string tenantId, Guid messageId) =>
+        publicBaseUrl.TrimEnd('/') + Prefix + TwilioStatus.Replace("{tenant}", tenantId, StringComparison.Ordinal)
+        + $"?{MessageIdParameter}={messageId:D}";
 }

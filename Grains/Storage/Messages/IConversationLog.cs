@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Grains.Storage.Messages;
@@ -13,12 +14,12 @@ public interface IConversationLog
     Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Moves a message's status forward when <paramref name="status"/> ranks higher than the stored one;
-    /// returns the message id when it moved, null when the report was stale, repeated or unknown.
+    /// Moves a message's status forward when the report's status ranks higher than the stored one;
+    /// returns the message id when it moved, null when the report was stale, repeated or unknown. A report
+    /// that names the engine's message id finds it by that id and records the provider's id if the sender
+    /// has not yet (a report for another provider id of that message is ignored).
     /// </summary>
-    Task<Guid?> AdvanceStatusAsync(
-        string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
-        CancellationToken cancellationToken = default);
+    Task<Guid?> AdvanceStatusAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default);
 
     /// <summary>Moves the status of a message the engine created, by its id; same forward-only rule.</summary>
     Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default);

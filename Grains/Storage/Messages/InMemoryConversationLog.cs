@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Grains.Storage.Messages;
@@ -23,16 +24,20 @@ public sealed class InMemoryConversationLog(InMemoryMessageTable table) : IConve
         return true;
     }
 
-    public async Task<Guid?> AdvanceStatusAsync(
-        string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
-        CancellationToken cancellationToken = default)
+    public async Task<Guid?> AdvanceStatusAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
     {
-        MessageRecord? moved;
+        MessageRecord? moved = null;
         lock (table.Gate)
         {
-            moved = table.TryFindByProviderId(tenantId, provider, providerMessageId, out var messageId)
-                ? table.TryAdvance(messageId, status, errorCode)
-                : null;
+            if (FindReported(tenantId, report) is { } messageId)
+            {
+                moved = table.TryAdvance(messageId, report.Status, report.ErrorCode);
+                if (moved is { ProviderMessageId: null })
+                {
+                    moved = moved with { Provider = report.Provider, ProviderMessageId = report.ProviderMessageId };
+                    table.Put(moved);
+                }
+            }
         }
 
         if (moved is null)
@@ -42,6 +47,20 @@ public sealed class InMemoryConversationLog(InMemoryMessageTable table) : IConve
 
         await table.EmitStatusChangeAsync(moved, cancellationToken);
         return moved.MessageId;
+    }
+
+    // By the engine's id when the report carries it (and no other provider id was recorded), else by the provider's.
+    private Guid? FindReported(string tenantId, StatusReport report)
+    {
+        if (report.MessageId is { } id)
+        {
+            return table.TryGet(id, out var row) && row.TenantId == tenantId
+                && (row.ProviderMessageId is null || (row.Provider == report.Provider && row.ProviderMessageId == report.ProviderMessageId))
+                ? id
+                : null;
+        }
+
+        return table.TryFindByProviderId(tenantId, report.Provider, report.ProviderMessageId, out var messageId) ? messageId : null;
     }
 
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)

@@ -59,28 +59,35 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         return inserted;
     }
 
-    public async Task<Guid?> AdvanceStatusAsync(
-        string tenantId, Provider provider, string providerMessageId, DeliveryStatus status, string? errorCode,
-        CancellationToken cancellationToken = default)
+    public async Task<Guid?> AdvanceStatusAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
     {
         // The rank comparison happens in the UPDATE itself, so concurrent reports cannot regress a row.
-        await using var command = dataSource.CreateCommand("""
+        var target = report.MessageId is null
+            ? "provider = $2 AND provider_message_id = $3"
+            : "message_id = $8 AND (provider_message_id IS NULL OR (provider = $2 AND provider_message_id = $3))";
+        await using var command = dataSource.CreateCommand($"""
             WITH updated AS (
                 UPDATE message_log
-                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
-                WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
+                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now(),
+                    provider = $2, provider_message_id = $3
+                WHERE tenant_id = $1 AND {target} AND status_rank < $5
                 RETURNING *
             )
             """ + MessageEventSql.StatusEventCte("$7") + """
             SELECT message_id FROM updated
             """);
         command.Parameters.Add(new() { Value = tenantId });
-        command.Parameters.Add(new() { Value = provider.ToWireName() });
-        command.Parameters.Add(new() { Value = providerMessageId });
-        command.Parameters.Add(new() { Value = status.ToWireName() });
-        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
-        command.Parameters.Add(new() { Value = (object?)errorCode ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = report.Provider.ToWireName() });
+        command.Parameters.Add(new() { Value = report.ProviderMessageId });
+        command.Parameters.Add(new() { Value = report.Status.ToWireName() });
+        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(report.Status) });
+        command.Parameters.Add(new() { Value = (object?)report.ErrorCode ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(report.Status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        if (report.MessageId is { } messageId)
+        {
+            command.Parameters.Add(new() { Value = messageId });
+        }
+
         var moved = await command.ExecuteScalarAsync(cancellationToken) as Guid?;
         if (moved is not null)
         {

@@ -45,6 +45,7 @@ public sealed class DeliveryTests(GatewayFixture fixture)
         Assert.Equal(("viewing_reminder", tenant.PhoneNumberId), (atMeta.Template, atMeta.Account));
     }
 
+    // Twilio calls back the URL the sender gave, which names the engine's message id.
     [Fact]
     public async Task StatusesArrivingBeforeTheProviderIdIsRecorded_AreAppliedNotDropped()
     {
@@ -56,11 +57,38 @@ public sealed class DeliveryTests(GatewayFixture fixture)
         {
             var sent = await Task.WhenAll(phones.Select(phone => SendAsync(tenant.Id, phone, "Your offer was accepted")));
 
-            await Task.WhenAll(sent.Select(s => WaitForStatusAsync(s.MessageId, "delivered")));
+            var rows = await Task.WhenAll(sent.Select(s => WaitForStatusAsync(s.MessageId, "delivered")));
+            Assert.All(rows, row => Assert.StartsWith("SM", row[1]));
         }
         finally
         {
             Simulator.CallbackDelay = usualDelay;
+        }
+
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM early_statuses WHERE tenant_id = $1", tenant.Id));
+    }
+
+    // Statuses that name only the provider's id wait, parked, for the sender's record of that id.
+    [Fact]
+    public async Task StatusesNamingOnlyTheProviderId_ArrivingEarly_AreParkedThenApplied()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phones = await Task.WhenAll(Enumerable.Range(60, 12).Select(n => OptedInLeadAsync(tenant.Id, n)));
+        var usualDelay = Simulator.CallbackDelay;
+        (Simulator.CallbackDelay, Simulator.EchoesCallbackData) = (TimeSpan.Zero, false);
+        try
+        {
+            var sent = await Task.WhenAll(phones.Select(phone => Conversations.SendMessageAsync(new SendMessageRequest
+            {
+                TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp,
+                Template = new Template { Name = "offer_accepted", Language = "en_US" },
+            }, fixture.AdminAuth).ResponseAsync));
+
+            await Task.WhenAll(sent.Select(s => WaitForStatusAsync(s.MessageId, "read")));
+        }
+        finally
+        {
+            (Simulator.CallbackDelay, Simulator.EchoesCallbackData) = (usualDelay, true);
         }
 
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM early_statuses WHERE tenant_id = $1", tenant.Id));
