@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
@@ -50,6 +51,7 @@ internal sealed partial class SenderGrain(
     private IGrainTimer? _timer;
     private bool _reminderRegistered;
     private bool _draining;
+    private int _reportedDepth;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +62,13 @@ internal sealed partial class SenderGrain(
         }
 
         await ScheduleAsync(TimeSpan.Zero);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.QueueDepthChanged(_channel, -_reportedDepth); // this process no longer holds them
+        _reportedDepth = 0;
+        return Task.CompletedTask;
     }
 
     public async Task EnqueueAsync(QueuedMessage message)
@@ -86,6 +95,7 @@ internal sealed partial class SenderGrain(
             node = next;
         }
 
+        ReportDepth();
         return Task.CompletedTask;
     }
 
@@ -171,9 +181,15 @@ internal sealed partial class SenderGrain(
                 }
 
                 var handedOff = cleared.Where(m => begun.Contains(m.MessageId)).ToArray();
+                foreach (var message in handedOff)
+                {
+                    metrics.LeftQueue(_channel, now - message.QueuedAt);
+                }
+
                 var accepted = await Task.WhenAll(handedOff.Select(message => HandOffAsync(tenant, message, cancellationToken)));
                 await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff);
                 await LinkLearnedUserIdsAsync();
+                ReportDepth();
             }
         }
         finally
@@ -258,6 +274,7 @@ internal sealed partial class SenderGrain(
     // Refused messages are suppressed for good; those caught by quiet hours wait in line.
     private async Task<List<QueuedMessage>> CheckAsync(TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var leads = (await Task.WhenAll(batch.Select(m => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, m.LeadPhone)).GetAsync())))
             .ToDictionary(lead => lead.Address, StringComparer.Ordinal);
         var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m.Template is not null, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
@@ -290,6 +307,7 @@ internal sealed partial class SenderGrain(
         }
 
         await outbox.RecordSuppressedAsync(suppressed, cancellationToken);
+        metrics.HandOffChecked(_channel, Stopwatch.GetElapsedTime(started));
         return cleared;
     }
 
@@ -437,6 +455,7 @@ internal sealed partial class SenderGrain(
 
     private async Task ScheduleAsync(TimeSpan dueIn)
     {
+        ReportDepth();
         _timer?.Dispose();
         _timer = null;
         if (_queue.Count == 0)
@@ -481,6 +500,13 @@ internal sealed partial class SenderGrain(
         }
 
         return _dailyCount.Value.Sent;
+    }
+
+    // The queue-depth instrument follows this activation's queue by differences.
+    private void ReportDepth()
+    {
+        metrics.QueueDepthChanged(_channel, _queue.Count - _reportedDepth);
+        _reportedDepth = _queue.Count;
     }
 
     private Task<TenantSettings> GetTenantAsync() => tenants.RequireSettingsAsync(_tenantId);

@@ -15,6 +15,9 @@ public sealed class EngineMetrics
     private readonly Counter<long> _suppressed;
     private readonly Counter<long> _consentChanges;
     private readonly Histogram<double> _providerDuration;
+    private readonly Histogram<double> _handOffCheckDuration;
+    private readonly Histogram<double> _queueWait;
+    private readonly UpDownCounter<long> _queueDepth;
 
     public EngineMetrics(IMeterFactory meters)
     {
@@ -26,6 +29,14 @@ public sealed class EngineMetrics
         _providerDuration = meter.CreateHistogram<double>("engine.provider.duration", unit: "s",
             description: "Time a provider took to answer one hand-off, retries included, by provider and outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        _handOffCheckDuration = meter.CreateHistogram<double>("engine.handoff.check.duration", unit: "s",
+            description: "Time the last consent, quiet-hours, window and cap check took for one batch about to leave, by channel.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] });
+        _queueWait = meter.CreateHistogram<double>("engine.sender.queue.wait", unit: "s",
+            description: "How long a message waited between being queued and its hand-off, by channel.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
+        _queueDepth = meter.CreateUpDownCounter<long>("engine.sender.queue.depth",
+            description: "Messages waiting in the senders active in this process, by channel.");
     }
 
     public void HandedOff(Channel channel, string provider, HandOff outcome, TimeSpan duration)
@@ -34,6 +45,16 @@ public sealed class EngineMetrics
         _sends.Add(1, new("channel", channel.ToWireName()), new("outcome", outcomeName));
         _providerDuration.Record(duration.TotalSeconds, new("provider", provider), new("outcome", outcomeName));
     }
+
+    public void HandOffChecked(Channel channel, TimeSpan duration) =>
+        _handOffCheckDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("channel", channel.ToWireName()));
+
+    public void LeftQueue(Channel channel, TimeSpan waited) =>
+        _queueWait.Record(waited.TotalSeconds, new KeyValuePair<string, object?>("channel", channel.ToWireName()));
+
+    /// <summary>A sender's queue grew or shrank by <paramref name="delta"/>.</summary>
+    public void QueueDepthChanged(Channel channel, long delta) =>
+        _queueDepth.Add(delta, new KeyValuePair<string, object?>("channel", channel.ToWireName()));
 
     public void Suppressed(Channel channel, string reason) =>
         _suppressed.Add(1, new("channel", channel.ToWireName()), new("reason", reason));

@@ -22,6 +22,9 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
 
     public required int Silos { get; init; }
 
+    /// <summary>Each silo's probe and metrics listener.</summary>
+    public List<string> SiloHttpUrls { get; } = [];
+
     public static async Task<BenchmarkCluster> StartAsync(string purpose, IReadOnlyDictionary<string, string>? extra = null, int silos = 1)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await TestServices.CreateDatabaseAsync(purpose)) { MaxPoolSize = PoolSize }.ConnectionString;
@@ -51,8 +54,10 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         };
         for (var i = 0; i < silos; i++)
         {
+            cluster.SiloHttpUrls.Add($"http://127.0.0.1:{FreePorts.Next()}");
             cluster._processes.Add(EngineProcess.Start("Silo", new Dictionary<string, string>(common)
             {
+                ["Silo__HttpUrl"] = cluster.SiloHttpUrls[i],
                 ["Engine__PublicBaseUrl"] = cluster.PublicBaseUrl,
                 ["Orleans__SiloPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Orleans__GatewayPort"] = FreePorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -136,6 +141,28 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         }
 
         return rows;
+    }
+
+    /// <summary>The sum over every silo's Prometheus scrape of the samples named <paramref name="metric"/> (all label sets).</summary>
+    public async Task<double> SiloMetricAsync(string metric)
+    {
+        using var http = new HttpClient();
+        var total = 0.0;
+        foreach (var url in SiloHttpUrls)
+        {
+            foreach (var line in (await http.GetStringAsync($"{url}/metrics")).Split('\n'))
+            {
+                if (line.StartsWith(metric, StringComparison.Ordinal) && (line.Length == metric.Length || line[metric.Length] is '{' or ' '))
+                {
+                    // "name{labels} value [timestamp]"
+                    var afterLabels = line[metric.Length] == '{' ? line.IndexOf('}', StringComparison.Ordinal) + 1 : metric.Length;
+                    var value = line[afterLabels..].Trim().Split(' ')[0];
+                    total += double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return total;
     }
 
     /// <summary>The topology, as results name it.</summary>

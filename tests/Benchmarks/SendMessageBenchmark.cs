@@ -14,6 +14,8 @@ namespace Engine.Benchmarks;
 internal static class SendMessageBenchmark
 {
     private const int Leads = 2_000;
+    private const string CheckSeconds = "engine_handoff_check_duration_seconds_sum";
+    private const string QueueWaitSeconds = "engine_sender_queue_wait_seconds_sum";
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(8);
     private static readonly int[] Rates = [250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000];
 
@@ -50,6 +52,9 @@ internal static class SendMessageBenchmark
         RateResult? best = null;
         var commitsBefore = await cluster.CommittedTransactionsAsync();
         var deliveredBefore = simulator.Sent.Count;
+        var checkSecondsBefore = await cluster.SiloMetricAsync(CheckSeconds);
+        var waitSecondsBefore = await cluster.SiloMetricAsync(QueueWaitSeconds);
+        await cluster.ResetStatementStatsAsync();
         foreach (var rate in Rates)
         {
             var result = await OpenLoop.RunAsync(rate, Step, rate * 2, Send);
@@ -66,6 +71,12 @@ internal static class SendMessageBenchmark
         var sentInSteps = steps.Sum(s => s.Succeeded);
         await Eventually.GetAsync(() => Task.FromResult(simulator.Sent.Count - deliveredBefore), n => n >= sentInSteps, TimeSpan.FromMinutes(2), "the steps' sends at the simulator");
         var statementsPerSend = (double)(await cluster.CommittedTransactionsAsync() - commitsBefore) / Math.Max(1, sentInSteps);
+        Console.WriteLine("statements per send in the steps, most frequent first:");
+        var statements = await cluster.StatementsPerEventAsync(sentInSteps);
+        // The hand-off check's share: its time per message against the time a message waited in its sender.
+        var checkMicrosecondsPerSend = (await cluster.SiloMetricAsync(CheckSeconds) - checkSecondsBefore) * 1e6 / Math.Max(1, sentInSteps);
+        var queueWaitMillisecondsPerSend = (await cluster.SiloMetricAsync(QueueWaitSeconds) - waitSecondsBefore) * 1e3 / Math.Max(1, sentInSteps);
+        Console.WriteLine($"hand-off check: {checkMicrosecondsPerSend:F0} µs of batch time per message; a message waited {queueWaitMillisecondsPerSend:F1} ms in its sender on average");
         var sustained = best?.OfferedPerSecond ?? 0;
         var half = await OpenLoop.RunAsync(Math.Max(sustained / 2, 100), TimeSpan.FromSeconds(10), sustained * 2 + 200, Send);
         Console.WriteLine($"half load {half.OfferedPerSecond}/s: p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms");
@@ -83,6 +94,9 @@ internal static class SendMessageBenchmark
             rawInsertCeilingPerSecond = Math.Round(raw),
             ratioOfRawCeiling = Math.Round(sustained / raw, 3),
             committedStatementsPerSend = Math.Round(statementsPerSend, 2),
+            statementsPerSend = statements,
+            handOffCheckMicrosecondsPerSend = Math.Round(checkMicrosecondsPerSend),
+            senderQueueWaitMillisecondsPerSend = Math.Round(queueWaitMillisecondsPerSend, 1),
             halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1) },
             acknowledged,
             receivedBySimulator = delivered,

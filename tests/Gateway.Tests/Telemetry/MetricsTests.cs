@@ -26,6 +26,9 @@ public sealed class MetricsTests(GatewayFixture fixture)
             TimeSpan.FromSeconds(30), "an accepted send on the silo's /metrics");
         Assert.NotEmpty(Lines(silo, "engine_provider_duration_seconds_bucket{"));
         Assert.NotEmpty(Lines(silo, "engine_consent_changes_total{"));
+        Assert.NotEmpty(Lines(silo, "engine_handoff_check_duration_seconds_bucket{"));
+        Assert.NotEmpty(Lines(silo, "engine_sender_queue_wait_seconds_bucket{"));
+        Assert.NotEmpty(Lines(silo, "engine_sender_queue_depth{"));
         Assert.NotEmpty(Lines(silo, "orleans_")); // the Orleans meter too
         var gateway = await Eventually.GetAsync(() => fixture.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
             text => Lines(text, "engine_webhooks_items_total{").Any(l => l.Contains("kind=\"status\"", StringComparison.Ordinal)),
