@@ -55,10 +55,11 @@ internal sealed partial class EmbeddedModeBanner(
         }
 
         var url = (engine.Value.PublicBaseUrl ?? gateway.Value.HttpUrl).TrimEnd('/');
+        var grpcUrl = gateway.Value.GrpcUrl.TrimEnd('/');
         var key = services.GetService<GeneratedAdminKey>() is { } generated
             ? $"A random admin key was generated for this run (set a fixed one with Engine__AdminApiKey=...):{Environment.NewLine}" +
-              $"    export ENGINE_URL={url} ENGINE_KEY={generated.Key}"
-            : $"The admin key is Engine:AdminApiKey as configured:{Environment.NewLine}    export ENGINE_URL={url} ENGINE_KEY=<your Engine__AdminApiKey>";
+              $"    export ENGINE_URL={url} ENGINE_GRPC_URL={grpcUrl} ENGINE_KEY={generated.Key}"
+            : $"The admin key is Engine:AdminApiKey as configured:{Environment.NewLine}    export ENGINE_URL={url} ENGINE_GRPC_URL={grpcUrl} ENGINE_KEY=<your Engine__AdminApiKey>";
         LogNextSteps(logger, key, NextCommands);
     }
 

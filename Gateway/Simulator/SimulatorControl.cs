@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using Engine.Gateway.Hosting;
-using Engine.Gateway.Webhooks;
 using Engine.Grains.Delivery;
 using Engine.Grains.Options;
 using Engine.Grains.Tenants;
@@ -50,8 +46,10 @@ internal static class SimulatorControl
         var baseUrl = (engine.Value.PublicBaseUrl ?? gateway.Value.HttpUrl).TrimEnd('/');
         using var request = inbound.Channel switch
         {
-            "sms" when settings?.Sms is { } sms => TwilioInbound(baseUrl, inbound, sms.AccountSid, sms.AuthToken, sms.FromNumber),
-            "whatsapp" when settings?.WhatsApp is { } whatsApp => MetaInbound(baseUrl, inbound, whatsApp.PhoneNumberId, whatsApp.AppSecret),
+            "sms" when settings?.Sms is { } sms => SignedInboundWebhooks.Twilio(
+                WebhookRoutes.TwilioInboundUrl(baseUrl, inbound.Tenant), sms.AccountSid, sms.AuthToken, sms.FromNumber, inbound.From, inbound.Body),
+            "whatsapp" when settings?.WhatsApp is { } whatsApp => SignedInboundWebhooks.WhatsApp(
+                WebhookRoutes.WhatsAppUrl(baseUrl, inbound.Tenant), whatsApp.PhoneNumberId, whatsApp.AppSecret, inbound.From, inbound.Body),
             _ => null,
         };
         if (request is null)
@@ -61,40 +59,5 @@ internal static class SimulatorControl
 
         using var response = await httpClients.CreateClient(nameof(ProviderSimulator)).SendAsync(request);
         return Results.Json(new { webhook = request.RequestUri!.AbsolutePath, status = (int)response.StatusCode }, statusCode: (int)response.StatusCode);
-    }
-
-    private static HttpRequestMessage TwilioInbound(string baseUrl, SimulatedInbound inbound, string accountSid, string authToken, string to)
-    {
-        var url = baseUrl + WebhookRoutes.Prefix + WebhookRoutes.TwilioInbound.Replace("{tenant}", inbound.Tenant, StringComparison.Ordinal);
-        var sid = "SM" + Guid.NewGuid().ToString("N");
-        KeyValuePair<string, string>[] fields =
-        [
-            new("MessageSid", sid), new("SmsMessageSid", sid), new("SmsSid", sid), new("AccountSid", accountSid),
-            new("From", inbound.From), new("To", to), new("Body", inbound.Body), new("NumMedia", "0"), new("NumSegments", "1"),
-            new("SmsStatus", "received"), new("ApiVersion", "2010-04-01"),
-        ];
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(fields) };
-        request.Headers.Add("X-Twilio-Signature", TwilioSignature.Compute(authToken, url, fields));
-        return request;
-    }
-
-    private static HttpRequestMessage MetaInbound(string baseUrl, SimulatedInbound inbound, string phoneNumberId, string appSecret)
-    {
-        var url = baseUrl + WebhookRoutes.Prefix + WebhookRoutes.WhatsApp.Replace("{tenant}", inbound.Tenant, StringComparison.Ordinal);
-        var waId = inbound.From.TrimStart('+');
-        var message = new JsonObject
-        {
-            ["from"] = waId,
-            ["id"] = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('='),
-            ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
-            ["type"] = "text",
-            ["text"] = new JsonObject { ["body"] = inbound.Body },
-        };
-        var contact = new JsonObject { ["profile"] = new JsonObject { ["name"] = "Simulated person" }, ["wa_id"] = waId };
-        var body = MetaNotifications.Build(phoneNumberId, new JsonObject { ["contacts"] = new JsonArray(contact), ["messages"] = new JsonArray(message) });
-        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Add("X-Hub-Signature-256", MetaSignature.Compute(appSecret, body));
-        return request;
     }
 }

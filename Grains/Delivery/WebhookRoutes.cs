@@ -18,6 +18,14 @@ public static class WebhookRoutes
     /// <summary>Meta's verification and notifications, below <see cref="Prefix"/>.</summary>
     public const string WhatsApp = "/whatsapp/{tenant}";
 
+    /// <summary>The public URL of a tenant's Twilio inbound webhook.</summary>
+    public static string TwilioInboundUrl(string publicBaseUrl, string tenantId) =>
+        publicBaseUrl.TrimEnd('/') + Prefix + TwilioInbound.Replace("{tenant}", tenantId, StringComparison.Ordinal);
+
+    /// <summary>The public URL of a tenant's WhatsApp webhook.</summary>
+    public static string WhatsAppUrl(string publicBaseUrl, string tenantId) =>
+        publicBaseUrl.TrimEnd('/') + Prefix + WhatsApp.Replace("{tenant}", tenantId, StringComparison.Ordinal);
+
     /// <summary>The query parameter of a Twilio status callback URL that carries the engine's message id.</summary>
     public const string MessageIdParameter = "message_id";
 

@@ -72,13 +72,16 @@ public sealed class EngineProcess : IAsyncDisposable
         return engine;
     }
 
-    /// <summary>The path of a project's main assembly in the artifacts folder, same configuration as this one.</summary>
-    public static string BuildOutput(string project)
+    /// <summary>
+    /// The path of project Engine.<paramref name="project"/>'s main assembly (Engine.<paramref name="project"/>.dll
+    /// unless <paramref name="assemblyName"/> says otherwise) in the artifacts folder, same configuration as this one.
+    /// </summary>
+    public static string BuildOutput(string project, string? assemblyName = null)
     {
         // Tests run from artifacts/bin/<test project>/<configuration>/.
         var configurationFolder = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var binFolder = configurationFolder.Parent!.Parent!;
-        var path = Path.Combine(binFolder.FullName, $"Engine.{project}", configurationFolder.Name, $"Engine.{project}.dll");
+        var path = Path.Combine(binFolder.FullName, $"Engine.{project}", configurationFolder.Name, $"{assemblyName ?? "Engine." + project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first; expected {path}.");
     }
 
