@@ -1,4 +1,5 @@
 using Engine.Gateway.Grpc;
+using Engine.Gateway.Grpc.OpenApi;
 using Engine.Gateway.Simulator;
 using Engine.Gateway.Webhooks;
 using Engine.Grains.Hosting;
@@ -43,6 +44,7 @@ public static class GatewayApp
         app.MapGrpcService<PartnerWebhookGrpcService>();
         app.MapGrpcService<WebhookGrpcService>();
         app.MapWebhookEndpoints();
+        app.MapGet(ProtoOpenApiDocument.Route, () => Results.Text(ProtoOpenApiDocument.Json, "application/json"));
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {
             ProviderSimulator.Map(app, "/simulator");
