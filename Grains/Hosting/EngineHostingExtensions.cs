@@ -183,8 +183,13 @@ public static partial class EngineHostingExtensions
     public static IServiceCollection AddProviderClients(this IServiceCollection services)
     {
         services.AddSingleton<ProviderClients>();
-        // Partners get ten seconds an attempt; a slow one only delays its own deliveries.
-        services.AddHttpClient(PartnerWebhookGrain.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        // Partners get ten seconds an attempt; a slow one only delays its own deliveries. Each connection
+        // goes to a public address only (unless allowed), checked at connect time; no proxy, so the
+        // address checked is the partner's.
+        services.AddHttpClient(PartnerWebhookGrain.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<IOptions<EngineSettings>>().Value.AllowPrivateWebhookTargets
+                ? new SocketsHttpHandler { UseProxy = false }
+                : new SocketsHttpHandler { UseProxy = false, ConnectCallback = PartnerWebhookTargets.ConnectToPublicAddressAsync });
         services.AddHttpClient<TwilioClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.Twilio.BaseUrl))
             .ConfigurePrimaryHttpMessageHandler(PooledHandler)
             .AddResilienceHandler("twilio", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));

@@ -22,6 +22,12 @@ public sealed class EngineSettings
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;
+
+    /// <summary>
+    /// Lets partner webhooks reach loopback, private and other internal addresses. Off in production:
+    /// a tenant could otherwise point one at the engine's own network. For local development and tests.
+    /// </summary>
+    public bool AllowPrivateWebhookTargets { get; set; }
 }
 
 [OptionsValidator]
