@@ -6,7 +6,7 @@ using Engine.Gateway.Tests.Webhooks;
 using Engine.TestSupport;
 using Grpc.Core;
 
-namespace Engine.Gateway.Tests.Retention;
+namespace Engine.Gateway.Tests.DataRights;
 
 /// <summary>Retention settings through the API, and the purge they start, on PostgreSQL and Redis.</summary>
 [Collection(GatewayCollection.Name)]
