@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Options;
+using Microsoft.Extensions.Options;
 
 namespace Engine.Grains.Tenants;
 
@@ -10,9 +12,9 @@ namespace Engine.Grains.Tenants;
 /// engine) sees a change at once; other processes see it within <see cref="Lifetime"/>. Concurrent
 /// misses share one fetch. "No such tenant" is cached too, for the same short lifetime (a flood of
 /// webhooks for one made-up tenant costs one look-up every few seconds), but only for the
-/// <see cref="MaxUnknownTenants"/> most recent ids, so made-up ids cannot grow the cache without bound.
+/// Engine:UnknownTenantCacheSize most recent ids, so made-up ids cannot grow the cache without bound.
 /// </summary>
-public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
+public sealed class TenantCache(IGrainFactory grains, IOptions<EngineSettings> settings, TimeProvider time)
 {
     /// <summary>How long a process may use a tenant it read before reading it again.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
@@ -20,11 +22,8 @@ public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
     private readonly ConcurrentDictionary<string, (Task<TenantSnapshot> Tenant, DateTimeOffset FetchedAt)> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _unknown = new(); // ids found not to exist, oldest first
 
-    /// <summary>How many ids of tenants that do not exist are remembered at most.</summary>
-    public int MaxUnknownTenants { get; init; } = 10_000;
-
     /// <summary>How many tenants (existing or not) are cached now.</summary>
-    internal int Count => _entries.Count;
+    public int Count => _entries.Count;
 
     /// <summary>The tenant as read at most <see cref="Lifetime"/> ago (or now, with <paramref name="fresh"/>).</summary>
     public async Task<TenantSnapshot> GetAsync(string tenantId, bool fresh = false)
@@ -45,7 +44,7 @@ public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
         if (!tenant.Exists)
         {
             _unknown.Enqueue(tenantId);
-            while (_unknown.Count > MaxUnknownTenants && _unknown.TryDequeue(out var oldest))
+            while (_unknown.Count > settings.Value.UnknownTenantCacheSize && _unknown.TryDequeue(out var oldest))
             {
                 // Only if it is still unknown: the id may have been created (and cached) since.
                 if (_entries.TryGetValue(oldest, out var entry) && entry.Tenant is { IsCompletedSuccessfully: true, Result.Exists: false })

@@ -41,6 +41,9 @@ public class GatewayFixture : IAsyncLifetime
     /// </summary>
     public bool AllowPrivateWebhookTargets { get; init; } = true;
 
+    /// <summary>How many made-up tenant ids the gateway's tenant cache remembers (small, so tests can overflow it).</summary>
+    public const int UnknownTenantCacheSize = 50;
+
     /// <summary>Each silo's silo-to-silo port, by index.</summary>
     public IReadOnlyList<int> SiloPorts { get; private set; } = [];
 
@@ -98,6 +101,7 @@ public class GatewayFixture : IAsyncLifetime
                 ["Engine:ApiKeyCallsPerSecond"] = KeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Engine:PublicBaseUrl"] = PublicBaseUrl,
                 ["Engine:AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
+                ["Engine:UnknownTenantCacheSize"] = UnknownTenantCacheSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway:HttpUrl"] = PublicBaseUrl,
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",

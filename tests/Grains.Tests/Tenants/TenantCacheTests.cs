@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Options;
 using Engine.Grains.Tenants;
 using Engine.Grains.Tests.Grains;
 using Microsoft.Extensions.Time.Testing;
@@ -12,7 +13,7 @@ public sealed class TenantCacheTests(PostgresClusterFixture fixture)
     [Fact]
     public async Task UnknownTenants_AreRememberedOnlyUpToTheBound_AndNeverPushOutKnownOnes()
     {
-        var cache = new TenantCache(fixture.Grains, new FakeTimeProvider(DateTimeOffset.UtcNow)) { MaxUnknownTenants = 5 };
+        var cache = new TenantCache(fixture.Grains, Microsoft.Extensions.Options.Options.Create(new EngineSettings { UnknownTenantCacheSize = 5 }), new FakeTimeProvider(DateTimeOffset.UtcNow));
         var known = await TestTenants.CreateAsync(fixture.Grains);
         await cache.GetAsync(known);
 
@@ -29,7 +30,8 @@ public sealed class TenantCacheTests(PostgresClusterFixture fixture)
     public async Task TenantCreatedAfterANegativeEntry_IsSeenOnInvalidation_OrOnceTheEntryExpires()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var (gateway, silo) = (new TenantCache(fixture.Grains, time), new TenantCache(fixture.Grains, time));
+        var settings = Microsoft.Extensions.Options.Options.Create(new EngineSettings());
+        var (gateway, silo) = (new TenantCache(fixture.Grains, settings, time), new TenantCache(fixture.Grains, settings, time));
         var tenantId = $"late-{Guid.NewGuid():N}"[..20];
         Assert.Null(await gateway.FindSettingsAsync(tenantId));
         Assert.Null(await silo.FindSettingsAsync(tenantId));
