@@ -24,6 +24,7 @@ internal sealed class CallerAuthentication : IDisposable
 {
     private const string BearerPrefix = "Bearer ";
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(50);
 
     private readonly IOptions<EngineSettings> _settings;
     private readonly IClusterClient _cluster;
@@ -79,19 +80,51 @@ internal sealed class CallerAuthentication : IDisposable
         return caller;
     }
 
+    /// <summary>
+    /// For long-lived streams: Unauthenticated once the call's key has been revoked (seen within the
+    /// few seconds keys are cached). Costs no rate-limit token.
+    /// </summary>
+    public async Task RequireKeyStillValidAsync(ServerCallContext context)
+    {
+        try
+        {
+            await IdentifyAsync(PresentedKey(context));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+        {
+            RpcErrors.Unauthenticated("the API key was revoked while the stream was open; the stream has ended");
+        }
+    }
+
+    /// <summary>
+    /// Takes one of the caller's calls for a unit of work inside a stream, waiting for the rate limit
+    /// to allow it rather than failing: a stream slows to the key's rate instead of bypassing it.
+    /// </summary>
+    public async Task WaitForCallAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var lease = _limiter.AttemptAcquire(caller.KeyId);
+            if (lease.IsAcquired)
+            {
+                return;
+            }
+
+            var wait = RetryAfter(lease);
+            await Task.Delay(wait > MinimumWait ? wait : MinimumWait, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>How many calls the key has been granted by this gateway (its rate limiter's count).</summary>
+    internal long CallsGranted(string keyId) => _limiter.GetStatistics(keyId)?.TotalSuccessfulLeases ?? 0;
+
     private async Task<Caller> AuthenticateAsync(ServerCallContext context)
     {
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            RpcErrors.Unauthenticated("missing 'authorization: Bearer <api key>' metadata");
-        }
-
-        var caller = await IdentifyAsync(header[BearerPrefix.Length..].Trim());
+        var caller = await IdentifyAsync(PresentedKey(context));
         using var lease = _limiter.AttemptAcquire(caller.KeyId);
         if (!lease.IsAcquired)
         {
-            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            var retryAfter = RetryAfter(lease);
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second"),
                 new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
@@ -99,6 +132,20 @@ internal sealed class CallerAuthentication : IDisposable
 
         return caller;
     }
+
+    private static string PresentedKey(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (header is null || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            RpcErrors.Unauthenticated("missing 'authorization: Bearer <api key>' metadata");
+        }
+
+        return header[BearerPrefix.Length..].Trim();
+    }
+
+    private static TimeSpan RetryAfter(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
 
     private async Task<Caller> IdentifyAsync(string presented)
     {

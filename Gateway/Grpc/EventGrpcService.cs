@@ -13,10 +13,13 @@ namespace Engine.Gateway.Grpc;
 /// holds the next cursor, and PostgreSQL (the record) for anything older, so any cursor can resume.
 /// </summary>
 internal sealed class EventGrpcService(
-    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, IServiceProvider services) : V1.EventService.EventServiceBase
+    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, TimeProvider time, IServiceProvider services) : V1.EventService.EventServiceBase
 {
     private const int PageSize = 500;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
+
+    // A stream outlives the key check at its start; a revoked key ends it within this (plus the key cache).
+    private static readonly TimeSpan KeyRecheck = TimeSpan.FromSeconds(2);
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
 
@@ -39,8 +42,15 @@ internal sealed class EventGrpcService(
         var wanted = request.EventTypes.ToHashSet(StringComparer.Ordinal);
         var cursor = request.AfterCursor;
         var cancellation = context.CancellationToken;
+        var nextKeyCheck = time.GetUtcNow() + KeyRecheck;
         while (!cancellation.IsCancellationRequested)
         {
+            if (time.GetUtcNow() >= nextKeyCheck)
+            {
+                await authentication.RequireKeyStillValidAsync(context);
+                nextKeyCheck = time.GetUtcNow() + KeyRecheck;
+            }
+
             var page = (_bus is null ? null : await _bus.ReadAfterAsync(request.TenantId, cursor, PageSize))
                 ?? await eventLog.ReadAsync(request.TenantId, cursor, PageSize, cancellation);
             if (page.Count == 0)

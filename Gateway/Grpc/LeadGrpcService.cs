@@ -109,22 +109,32 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
     // so a fast client is held back by HTTP/2 flow control rather than by timeouts.
     private const int ImportConcurrency = 64;
 
+    // An import stream counts as one call per this many rows (the first batch is the stream's own call).
+    private const int RowsPerCall = 100;
+
     public override async Task<V1.ImportLeadsSummary> ImportLeads(IAsyncStreamReader<V1.ImportLeadRow> requestStream, ServerCallContext context)
     {
         var outcomes = new System.Collections.Concurrent.ConcurrentBag<(int Row, string Phone, string? Error, bool Created)>();
         var inFlight = new List<Task>();
         var lastOfLead = new Dictionary<string, Task>(StringComparer.Ordinal); // rows of one lead keep their order
         string? tenantId = null;
+        Caller? caller = null;
         var row = -1;
         await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
         {
             row++;
-            if (tenantId is null)
+            if (tenantId is null || caller is null)
             {
                 RequestValidation.RequireTenantId(item.TenantId);
-                await authentication.AuthorizeAsync(context, item.TenantId, ApiKeyRoles.Messaging);
+                caller = await authentication.AuthorizeAsync(context, item.TenantId, ApiKeyRoles.Messaging);
                 await RequestValidation.RequireTenantAsync(tenants, item.TenantId);
                 tenantId = item.TenantId;
+            }
+            else if (row % RowsPerCall == 0)
+            {
+                // Each batch of rows is a call against the key's rate limit; waiting here stops reading,
+                // which holds the client back through the stream's flow control.
+                await authentication.WaitForCallAsync(caller, context.CancellationToken);
             }
 
             if (ValidateRow(item, tenantId) is { } problem)

@@ -1,4 +1,8 @@
 using Engine.Grains.Abstractions;
+using System.Net;
+using System.Net.Sockets;
+using Engine.Grains.Options;
+using Microsoft.Extensions.Options;
 using Engine.Grains.Tenants;
 using System.Security.Cryptography;
 using Engine.Grains.Abstractions.Events;
@@ -10,7 +14,8 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.PartnerWebhookService: subscriptions on the tenant grain, delivery on partner-webhook grains.</summary>
-internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, TimeProvider time)
+internal sealed class PartnerWebhookGrpcService(
+    IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, IOptions<EngineSettings> settings, TimeProvider time)
     : V1.PartnerWebhookService.PartnerWebhookServiceBase
 {
     public override async Task<V1.CreateSubscriptionResponse> CreateSubscription(V1.CreateSubscriptionRequest request, ServerCallContext context)
@@ -19,6 +24,11 @@ internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLet
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
             RpcErrors.InvalidArgument("url", $"'{request.Url}' is not an absolute http(s) URL");
+        }
+
+        if (!settings.Value.AllowPrivateWebhookTargets)
+        {
+            await RequirePublicAsync(url, context.CancellationToken);
         }
 
         if (request.EventTypes.FirstOrDefault(t => !EventTypes.All.Contains(t)) is { } unknown)
@@ -86,6 +96,25 @@ internal sealed class PartnerWebhookGrpcService(IClusterClient cluster, IDeadLet
             FailedAttempts = status.FailedAttempts,
             LastError = status.LastError ?? "",
         };
+    }
+
+    // Delivery checks again on every connection; this check tells the tenant now rather than in dead letters.
+    private static async Task RequirePublicAsync(Uri url, CancellationToken cancellationToken)
+    {
+        IPAddress? internalAddress = null;
+        try
+        {
+            internalAddress = await PartnerWebhookTargets.FindInternalAddressAsync(url.DnsSafeHost, cancellationToken);
+        }
+        catch (SocketException)
+        {
+            RpcErrors.InvalidArgument("url", $"'{url.Host}' does not resolve");
+        }
+
+        if (internalAddress is not null)
+        {
+            RpcErrors.InvalidArgument("url", $"'{url.Host}' is or resolves to {internalAddress}, an internal address (loopback, private, link-local or similar); partner webhooks must reach a public address");
+        }
     }
 
     private async Task<TenantSnapshot> AuthorizeAsync(ServerCallContext context, string tenantId)

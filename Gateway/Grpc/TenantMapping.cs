@@ -67,6 +67,11 @@ internal static class TenantMapping
             TreatRevocationPhrasesAsOptOut = settings.KeywordReplies.TreatRevocationPhrasesAsOptOut,
             OptOutScope = (V1.OptOutScope)settings.KeywordReplies.OptOutScope,
         },
+        Retention = new V1.Retention
+        {
+            MessageBodyDays = (settings.Retention ?? RetentionSettings.KeepForever).MessageBodyDays,
+            MessageDays = (settings.Retention ?? RetentionSettings.KeepForever).MessageDays,
+        },
         ConsentRules = new V1.ConsentRules
         {
             ReplyWindow = Duration.FromTimeSpan(settings.Consent.ReplyWindow),
@@ -103,7 +108,35 @@ internal static class TenantMapping
             RateLimitsFrom(proto.RateLimits) ?? defaults.RateLimits,
             KeywordRepliesFrom(proto.KeywordReplies, defaults.KeywordReplies),
             ConsentRulesFrom(proto.ConsentRules, defaults.Consent),
-            BusinessHoursFrom(proto.BusinessHours) ?? defaults.BusinessHours);
+            BusinessHoursFrom(proto.BusinessHours) ?? defaults.BusinessHours,
+            RetentionFrom(proto.Retention));
+    }
+
+    // Ten years at most: a typo of a few extra digits should be an error, not "forever" in disguise.
+    private const int MaxRetentionDays = 3650;
+
+    private static RetentionSettings? RetentionFrom(V1.Retention? retention)
+    {
+        if (retention is null || (retention.MessageBodyDays == 0 && retention.MessageDays == 0))
+        {
+            return null;
+        }
+
+        foreach (var (field, value) in new[] { ("message_body_days", retention.MessageBodyDays), ("message_days", retention.MessageDays) })
+        {
+            if (value is < 0 or > MaxRetentionDays)
+            {
+                RpcErrors.InvalidArgument($"settings.retention.{field}", $"must be between 0 (keep forever) and {MaxRetentionDays} days");
+            }
+        }
+
+        if (retention is { MessageBodyDays: > 0, MessageDays: > 0 } && retention.MessageBodyDays > retention.MessageDays)
+        {
+            RpcErrors.InvalidArgument("settings.retention.message_body_days",
+                $"{retention.MessageBodyDays} days is longer than message_days ({retention.MessageDays}); a body cannot outlive its message");
+        }
+
+        return new RetentionSettings(retention.MessageBodyDays, retention.MessageDays);
     }
 
     private static BusinessHoursSettings? BusinessHoursFrom(V1.BusinessHours? hours)

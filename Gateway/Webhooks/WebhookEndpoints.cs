@@ -9,7 +9,8 @@ using Engine.Grains.Leads;
 namespace Engine.Gateway.Webhooks;
 
 /// <summary>
-/// Provider webhooks. Order of checks: tenant (404), signature over the raw request (403), a body that
+/// Provider webhooks. Order of checks: tenant (404), body size (413, nothing read past the cap or
+/// stored), signature over the raw request (403), a body that
 /// is not the provider's webhook at all (400), then each item on its own: an item that cannot be used
 /// is recorded in the rejected-webhook log and acknowledged, so the provider neither retries it forever
 /// nor drops the good items batched with it. Anything that fails after that answers 5xx so the provider
@@ -100,7 +101,11 @@ internal static partial class WebhookEndpoints
             return context.Reject("meta", "unknown_tenant", StatusCodes.Status404NotFound, $"no tenant '{tenant}' with a WhatsApp channel");
         }
 
-        var body = await ReadBodyAsync(request);
+        if (await WebhookBody.ReadAsync(request, WebhookBody.MetaLimit) is not { } body)
+        {
+            return context.Reject("meta", "too_large", StatusCodes.Status413PayloadTooLarge, WebhookBody.Describe(WebhookBody.MetaLimit));
+        }
+
         if (!MetaSignature.IsValid(whatsApp.AppSecret, body, request.Headers["X-Hub-Signature-256"]))
         {
             return context.Reject("meta", "bad_signature", StatusCodes.Status403Forbidden, "X-Hub-Signature-256 is missing or does not match the body");
@@ -155,11 +160,15 @@ internal static partial class WebhookEndpoints
         }
 
         var request = http.Request;
+        if (await WebhookBody.ReadAsync(request, WebhookBody.TwilioLimit) is not { } body)
+        {
+            return (null, context.Reject("twilio", "too_large", StatusCodes.Status413PayloadTooLarge, WebhookBody.Describe(WebhookBody.TwilioLimit)));
+        }
+
         var url = context.PublicUrl(http);
         var signature = request.Headers["X-Twilio-Signature"].ToString();
         if (request.HasJsonContentType())
         {
-            var body = await ReadBodyAsync(request);
             if (!TwilioSignature.IsValidJson(twilio.AuthToken, url, body, signature))
             {
                 return (null, context.Reject("twilio", "bad_signature", StatusCodes.Status403Forbidden, "X-Twilio-Signature or bodySHA256 does not match"));
@@ -176,6 +185,7 @@ internal static partial class WebhookEndpoints
             return (null, context.Reject("twilio", "malformed", StatusCodes.Status400BadRequest, "expected application/x-www-form-urlencoded"));
         }
 
+        request.Body = new MemoryStream(body); // the form is parsed from the capped copy
         var form = await request.ReadFormAsync();
         var pairs = form.SelectMany(field => field.Value.Select(value => KeyValuePair.Create(field.Key, value ?? ""))).ToArray();
         if (!TwilioSignature.IsValid(twilio.AuthToken, url, pairs, signature))
@@ -198,13 +208,6 @@ internal static partial class WebhookEndpoints
         {
             return null;
         }
-    }
-
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer);
-        return buffer.ToArray();
     }
 
     private static IResult Twiml() => Results.Text(EmptyTwiml, "text/xml", Encoding.UTF8);

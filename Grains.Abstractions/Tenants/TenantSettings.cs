@@ -11,7 +11,8 @@ public sealed record class TenantSettings(
     [property: Id(5)] RateLimitSettings RateLimits,
     [property: Id(6)] KeywordReplySettings KeywordReplies,
     [property: Id(7)] ConsentSettings? ConsentRules = null,
-    [property: Id(8)] BusinessHoursSettings? BusinessHours = null)
+    [property: Id(8)] BusinessHoursSettings? BusinessHours = null,
+    [property: Id(9)] RetentionSettings? Retention = null)
 {
     /// <summary>The consent rules, with defaults for tenants stored before they existed.</summary>
     public ConsentSettings Consent => ConsentRules ?? ConsentSettings.Default(DisplayName);
@@ -99,6 +100,19 @@ public sealed record class RateLimitSettings(
 {
     /// <summary>Carrier defaults and a daily cap of 10,000 messages.</summary>
     public static RateLimitSettings Default { get; } = new(null, null, 10_000);
+}
+
+/// <summary>
+/// How long message data is kept, in days; 0 keeps it forever. Bodies go first (the message stays,
+/// with its status, without its text), then the whole message.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("engine.retention.v1")]
+public sealed record class RetentionSettings(
+    [property: Id(0)] int MessageBodyDays,
+    [property: Id(1)] int MessageDays)
+{
+    /// <summary>Everything kept forever.</summary>
+    public static RetentionSettings KeepForever { get; } = new(0, 0);
 }
 
 /// <summary>Which channels one opt-out covers.</summary>

@@ -26,6 +26,17 @@ public static class EventJson
         _ => null,
     };
 
+    /// <summary>An event's data without the message body (retention; PostgreSQL does the same with <c>data - 'body'</c>).</summary>
+    public static string WithoutBody(string dataJson)
+    {
+        var data = System.Text.Json.Nodes.JsonNode.Parse(dataJson)!.AsObject();
+        data.Remove("body");
+        return data.ToJsonString(Options);
+    }
+
+    /// <summary>Whether an event's data carries a message body.</summary>
+    public static bool HasBody(string dataJson) => System.Text.Json.Nodes.JsonNode.Parse(dataJson) is System.Text.Json.Nodes.JsonObject data && data.ContainsKey("body");
+
     /// <summary>The event of a message as it is first stored, with its body (both backends use this).</summary>
     public static EventDraft? OfMessage(MessageRecord m) => Draft(m, m.OccurredAt, MessageData.Of(m, m.Body, at: null));
 

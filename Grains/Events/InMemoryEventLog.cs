@@ -83,6 +83,26 @@ public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
         }
     }
 
+    /// <summary>Removes the body from up to <paramref name="limit"/> of the tenant's events before <paramref name="before"/>.</summary>
+    internal (int Count, long LastCursor) StripBodies(string tenantId, DateTimeOffset before, int limit)
+    {
+        lock (_gate)
+        {
+            var (count, lastCursor) = (0, 0L);
+            for (var i = 0; i < _events.Count && count < limit; i++)
+            {
+                var (draft, cursor) = _events[i];
+                if (draft.TenantId == tenantId && draft.OccurredAt < before && EventJson.HasBody(draft.DataJson))
+                {
+                    _events[i] = (draft with { DataJson = EventJson.WithoutBody(draft.DataJson) }, cursor);
+                    (count, lastCursor) = (count + 1, Math.Max(lastCursor, cursor ?? 0));
+                }
+            }
+
+            return (count, lastCursor);
+        }
+    }
+
     private static EngineEvent ToEvent(EventDraft draft, long cursor) =>
         new(cursor, draft.EventId, draft.TenantId, draft.Type, draft.Subject, draft.OccurredAt, draft.DataJson);
 }

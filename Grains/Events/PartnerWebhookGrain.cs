@@ -39,6 +39,7 @@ internal sealed partial class PartnerWebhookGrain(
     public const string HttpClientName = "partner-webhooks";
     private const string Reminder = "deliver";
     private const int PageSize = 50;
+    private const int MaxReasonLength = 100;
     private static readonly TimeSpan Sweep = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(1);
 
@@ -136,8 +137,9 @@ internal sealed partial class PartnerWebhookGrain(
             using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new StringContent(body, Encoding.UTF8) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
             request.Headers.Add(PartnerWebhookSignature.Header, PartnerWebhookSignature.Create(subscription.Secret, now.ToUnixTimeSeconds(), body));
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request);
-            error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            // Headers only: the partner's body is never read, let alone stored.
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            error = response.IsSuccessStatusCode ? null : FailureOf(response);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
@@ -165,6 +167,14 @@ internal sealed partial class PartnerWebhookGrain(
 
         state.State.NextAttemptAt = now + Backoff(state.State.FailedAttempts);
         return false;
+    }
+
+    // Status code and reason phrase only: the body is the partner's and could echo anything (an internal
+    // page, a secret) into dead letters and the subscription status the tenant reads.
+    private static string FailureOf(HttpResponseMessage response)
+    {
+        var reason = response.ReasonPhrase is { Length: > 0 } phrase ? " " + (phrase.Length > MaxReasonLength ? phrase[..MaxReasonLength] : phrase) : "";
+        return $"HTTP {(int)response.StatusCode}{reason}";
     }
 
     private static TimeSpan Backoff(int attempts)

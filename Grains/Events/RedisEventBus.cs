@@ -37,6 +37,13 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         }
     }
 
+    /// <summary>
+    /// Drops the buffered events up to <paramref name="cursor"/> (retention blanked their bodies in
+    /// PostgreSQL); subscribers reading from there are served from PostgreSQL instead.
+    /// </summary>
+    public Task TrimThroughAsync(string tenantId, long cursor) =>
+        redis.GetDatabase().StreamTrimByMinIdAsync(StreamKey(tenantId), $"{cursor + 1}-0");
+
     /// <summary>The newest cursor in the stream, or 0 when it is empty.</summary>
     public async Task<long> LastCursorAsync(string tenantId)
     {

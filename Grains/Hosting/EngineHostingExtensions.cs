@@ -8,6 +8,7 @@ using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Storage.Retention;
 using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Microsoft.Extensions.Configuration;
@@ -97,15 +98,19 @@ public static partial class EngineHostingExtensions
             }
 
             builder.Services.AddSingleton<IEventNotifier, GrainEventNotifier>();
-            builder.Services.AddSingleton<IEventLog, InMemoryEventLog>();
+            builder.Services.AddSingleton<InMemoryEventLog>();
+            builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<InMemoryEventLog>());
             builder.Services.AddSingleton<InMemoryMessageTable>();
             builder.Services.AddSingleton<IConversationLog, InMemoryConversationLog>();
             builder.Services.AddSingleton<IOutbox, InMemoryOutbox>();
-            builder.Services.AddSingleton<ISendRequests, InMemorySendRequests>();
+            builder.Services.AddSingleton<InMemorySendRequests>();
+            builder.Services.AddSingleton<ISendRequests>(sp => sp.GetRequiredService<InMemorySendRequests>());
             builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
             builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
             builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
-            builder.Services.AddSingleton<IEarlyStatuses, InMemoryEarlyStatuses>();
+            builder.Services.AddSingleton<InMemoryEarlyStatuses>();
+            builder.Services.AddSingleton<IEarlyStatuses>(sp => sp.GetRequiredService<InMemoryEarlyStatuses>());
+            builder.Services.AddSingleton<IMessageRetention, InMemoryMessageRetention>();
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -183,8 +188,13 @@ public static partial class EngineHostingExtensions
     public static IServiceCollection AddProviderClients(this IServiceCollection services)
     {
         services.AddSingleton<ProviderClients>();
-        // Partners get ten seconds an attempt; a slow one only delays its own deliveries.
-        services.AddHttpClient(PartnerWebhookGrain.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10));
+        // Partners get ten seconds an attempt; a slow one only delays its own deliveries. Each connection
+        // goes to a public address only (unless allowed), checked at connect time; no proxy, so the
+        // address checked is the partner's.
+        services.AddHttpClient(PartnerWebhookGrain.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<IOptions<EngineSettings>>().Value.AllowPrivateWebhookTargets
+                ? new SocketsHttpHandler { UseProxy = false }
+                : new SocketsHttpHandler { UseProxy = false, ConnectCallback = PartnerWebhookTargets.ConnectToPublicAddressAsync });
         services.AddHttpClient<TwilioClient>((sp, http) => http.BaseAddress = BaseAddress(sp.GetRequiredService<IOptions<ProviderSettings>>().Value.Twilio.BaseUrl))
             .ConfigurePrimaryHttpMessageHandler(PooledHandler)
             .AddResilienceHandler("twilio", (pipeline, context) => ProviderResilience.Configure(pipeline, context.ServiceProvider));
@@ -230,7 +240,8 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
         .AddSingleton<IAutomationLog, PostgresAutomationLog>()
         .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>()
-        .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>();
+        .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>()
+        .AddSingleton<IMessageRetention, PostgresMessageRetention>();
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

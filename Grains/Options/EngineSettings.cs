@@ -22,6 +22,19 @@ public sealed class EngineSettings
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;
+
+    /// <summary>
+    /// How many ids of tenants that do not exist each process remembers (for the tenant cache's few
+    /// seconds), so a flood naming made-up tenants neither looks each one up again nor grows memory.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int UnknownTenantCacheSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Lets partner webhooks reach loopback, private and other internal addresses. Off in production:
+    /// a tenant could otherwise point one at the engine's own network. For local development and tests.
+    /// </summary>
+    public bool AllowPrivateWebhookTargets { get; set; }
 }
 
 [OptionsValidator]

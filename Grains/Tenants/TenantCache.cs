@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Options;
+using Microsoft.Extensions.Options;
 
 namespace Engine.Grains.Tenants;
 
@@ -8,14 +10,20 @@ namespace Engine.Grains.Tenants;
 /// automation steps costs one tenant-grain call per tenant every few seconds rather than one per item.
 /// The tenant grain drops its entry when it changes, so its own silo (and, in embedded mode, the whole
 /// engine) sees a change at once; other processes see it within <see cref="Lifetime"/>. Concurrent
-/// misses share one fetch.
+/// misses share one fetch. "No such tenant" is cached too, for the same short lifetime (a flood of
+/// webhooks for one made-up tenant costs one look-up every few seconds), but only for the
+/// Engine:UnknownTenantCacheSize most recent ids, so made-up ids cannot grow the cache without bound.
 /// </summary>
-public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
+public sealed class TenantCache(IGrainFactory grains, IOptions<EngineSettings> settings, TimeProvider time)
 {
     /// <summary>How long a process may use a tenant it read before reading it again.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, (Task<TenantSnapshot> Tenant, DateTimeOffset FetchedAt)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _unknown = new(); // ids found not to exist, oldest first
+
+    /// <summary>How many tenants (existing or not) are cached now.</summary>
+    public int Count => _entries.Count;
 
     /// <summary>The tenant as read at most <see cref="Lifetime"/> ago (or now, with <paramref name="fresh"/>).</summary>
     public async Task<TenantSnapshot> GetAsync(string tenantId, bool fresh = false)
@@ -23,11 +31,30 @@ public sealed class TenantCache(IGrainFactory grains, TimeProvider time)
         var now = time.GetUtcNow();
         if (fresh || !_entries.TryGetValue(tenantId, out var entry) || now - entry.FetchedAt > Lifetime || entry.Tenant is { IsCompleted: true, IsCompletedSuccessfully: false })
         {
-            entry = (grains.GetGrain<ITenantGrain>(tenantId).GetAsync(), now);
+            entry = (FetchAsync(tenantId), now);
             _entries[tenantId] = entry;
         }
 
         return await entry.Tenant;
+    }
+
+    private async Task<TenantSnapshot> FetchAsync(string tenantId)
+    {
+        var tenant = await grains.GetGrain<ITenantGrain>(tenantId).GetAsync();
+        if (!tenant.Exists)
+        {
+            _unknown.Enqueue(tenantId);
+            while (_unknown.Count > settings.Value.UnknownTenantCacheSize && _unknown.TryDequeue(out var oldest))
+            {
+                // Only if it is still unknown: the id may have been created (and cached) since.
+                if (_entries.TryGetValue(oldest, out var entry) && entry.Tenant is { IsCompletedSuccessfully: true, Result.Exists: false })
+                {
+                    _entries.TryRemove(KeyValuePair.Create(oldest, entry));
+                }
+            }
+        }
+
+        return tenant;
     }
 
     /// <summary>The tenant's settings, or null when it does not exist.</summary>

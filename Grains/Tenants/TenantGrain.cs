@@ -38,6 +38,10 @@ internal sealed class TenantGrain(
         state.State.Settings = settings;
         state.State.CreatedAt = time.GetUtcNow();
         await SaveAsync();
+        if (settings.Retention is not null)
+        {
+            await GrainFactory.GetGrain<IRetentionGrain>(TenantId).PurgeAsync();
+        }
         return new TenantCreation(true, Snapshot());
     }
 
@@ -48,8 +52,14 @@ internal sealed class TenantGrain(
         RequireExists();
         if (settings != state.State.Settings)
         {
+            var retentionChanged = settings.Retention != state.State.Settings!.Retention;
             state.State.Settings = settings;
             await SaveAsync();
+            if (retentionChanged)
+            {
+                // Starts (or stops) the purge reminder, and applies a shorter retention at once.
+                await GrainFactory.GetGrain<IRetentionGrain>(TenantId).PurgeAsync();
+            }
         }
 
         return Snapshot();

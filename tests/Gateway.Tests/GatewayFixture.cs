@@ -35,6 +35,15 @@ public class GatewayFixture : IAsyncLifetime
     /// <summary>Calls per second each API key (the admin key too) may make.</summary>
     public int KeyCallsPerSecond { get; init; } = ApiKeyCallsPerSecond;
 
+    /// <summary>
+    /// Whether partner webhooks may reach loopback (the tests' partner servers listen there); the
+    /// engine's default, off, is tested by a fixture of its own.
+    /// </summary>
+    public bool AllowPrivateWebhookTargets { get; init; } = true;
+
+    /// <summary>How many made-up tenant ids the gateway's tenant cache remembers (small, so tests can overflow it).</summary>
+    public const int UnknownTenantCacheSize = 50;
+
     /// <summary>Each silo's silo-to-silo port, by index.</summary>
     public IReadOnlyList<int> SiloPorts { get; private set; } = [];
 
@@ -74,6 +83,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
+            ["Engine__AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
             ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",
         }).ToArray();
         SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePorts[0]}") };
@@ -90,6 +100,8 @@ public class GatewayFixture : IAsyncLifetime
                 ["Engine:AdminApiKey"] = AdminKey,
                 ["Engine:ApiKeyCallsPerSecond"] = KeyCallsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Engine:PublicBaseUrl"] = PublicBaseUrl,
+                ["Engine:AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
+                ["Engine:UnknownTenantCacheSize"] = UnknownTenantCacheSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Gateway:HttpUrl"] = PublicBaseUrl,
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",

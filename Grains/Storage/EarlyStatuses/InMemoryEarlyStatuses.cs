@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Storage.Messages;
 
 namespace Engine.Grains.Storage.EarlyStatuses;
@@ -30,6 +31,16 @@ public sealed class InMemoryEarlyStatuses(InMemoryMessageTable table) : IEarlySt
                 .Where(p => p.TenantId == tenantId && providerMessageIds.Contains(p.Report.ProviderMessageId))
                 .Select(p => p.Report)
                 .ToArray());
+        }
+    }
+
+    /// <summary>Drops the tenant's parked statuses of <paramref name="messages"/> and any reported before <paramref name="before"/>.</summary>
+    internal int Forget(string tenantId, IReadOnlyCollection<MessageRecord> messages, DateTimeOffset before)
+    {
+        lock (table.Gate)
+        {
+            return _parked.RemoveAll(p => p.TenantId == tenantId && (p.Report.OccurredAt < before ||
+                messages.Any(m => m.Provider == p.Report.Provider && m.ProviderMessageId == p.Report.ProviderMessageId)));
         }
     }
 

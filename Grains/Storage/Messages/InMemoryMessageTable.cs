@@ -37,6 +37,17 @@ public sealed class InMemoryMessageTable(IEventLog events, TimeProvider time)
         }
     }
 
+    /// <summary>Deletes a row (call under <see cref="Gate"/>).</summary>
+    public void Remove(MessageRecord record)
+    {
+        _byId.TryRemove(record.MessageId, out _);
+        _attempted.TryRemove(record.MessageId, out _);
+        if (record.ProviderMessageId is { } id)
+        {
+            _byProviderId.TryRemove((record.TenantId, record.Provider, id), out _);
+        }
+    }
+
     /// <summary>Moves a row to <paramref name="status"/> if it ranks higher (call under <see cref="Gate"/>).</summary>
     public MessageRecord? TryAdvance(Guid messageId, DeliveryStatus status, string? errorCode)
     {

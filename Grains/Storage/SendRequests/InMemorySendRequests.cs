@@ -10,6 +10,10 @@ public sealed class InMemorySendRequests : ISendRequests
     public Task<StoredSend?> FindAsync(string tenantId, string idempotencyKey, CancellationToken cancellationToken = default) =>
         Task.FromResult(_sends.GetValueOrDefault((tenantId, idempotencyKey)));
 
+    /// <summary>Forgets the tenant's answers about <paramref name="messageIds"/>; returns how many.</summary>
+    internal int Forget(string tenantId, IReadOnlySet<Guid> messageIds) =>
+        _sends.Where(s => s.Key.Item1 == tenantId && messageIds.Contains(s.Value.Result.MessageId)).Count(s => _sends.TryRemove(s.Key, out _));
+
     public Task RecordAsync(StoredSend send, CancellationToken cancellationToken = default)
     {
         _sends.TryAdd((send.TenantId, send.IdempotencyKey), send);

@@ -14,7 +14,8 @@ internal sealed class PartnerServer : IAsyncDisposable
     public string Url { get; private set; } = "";
     public IReadOnlyList<(string Body, string Signature, int Status)> Received => _received.ToArray();
 
-    public static async Task<PartnerServer> StartAsync(int failFirst)
+    /// <summary>Starts the receiver; refusals answer 500 with <paramref name="failureBody"/>.</summary>
+    public static async Task<PartnerServer> StartAsync(int failFirst, string failureBody = "")
     {
         var server = new PartnerServer { _failuresLeft = failFirst };
         var (builder, baseUrl) = LoopbackServer.CreateBuilder();
@@ -25,7 +26,7 @@ internal sealed class PartnerServer : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var status = Interlocked.Decrement(ref server._failuresLeft) >= 0 ? 500 : 204;
             server._received.Enqueue((body, request.Headers["Engine-Signature"].ToString(), status));
-            return Results.StatusCode(status);
+            return status == 500 ? Results.Text(failureBody, statusCode: status) : Results.StatusCode(status);
         });
         await server._app.StartAsync();
         server.Url = $"{baseUrl}/hooks";

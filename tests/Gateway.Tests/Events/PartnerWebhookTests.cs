@@ -33,9 +33,9 @@ public sealed class PartnerWebhookTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task DeadPartner_EventsAreParked_AfterTheRetryWindow_AndListed()
+    public async Task DeadPartner_EventsAreParked_AfterTheRetryWindow_AndListed_WithoutItsResponseBody()
     {
-        await using var partner = await PartnerServer.StartAsync(failFirst: int.MaxValue);
+        await using var partner = await PartnerServer.StartAsync(failFirst: int.MaxValue, failureBody: "db password: hunter2");
         var tenant = await fixture.CreateTenantAsync();
         await Webhooks.CreateSubscriptionAsync(new CreateSubscriptionRequest { TenantId = tenant.Id, Url = partner.Url, EventTypes = { "message.received" } }, fixture.AdminAuth);
 
@@ -46,9 +46,10 @@ public sealed class PartnerWebhookTests(GatewayFixture fixture)
 
         Assert.Equal("message.received", letters[0].EventType);
         Assert.True(letters[0].Attempts >= 2);
-        Assert.Contains("500", letters[0].LastError, StringComparison.Ordinal);
+        Assert.Equal("HTTP 500 Internal Server Error", letters[0].LastError);
         var subscription = (await Webhooks.ListSubscriptionsAsync(new ListSubscriptionsRequest { TenantId = tenant.Id }, fixture.AdminAuth)).Subscriptions.Single();
         Assert.True(subscription.DeliveredUpTo >= letters[0].Cursor); // delivery moved on past it
+        Assert.Equal("HTTP 500 Internal Server Error", subscription.LastError);
     }
 
     [Fact]

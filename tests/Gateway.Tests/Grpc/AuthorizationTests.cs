@@ -2,6 +2,7 @@ using Engine.Gateway.Grpc;
 using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Engine.Gateway.Tests.Grpc;
 
@@ -118,5 +119,50 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
         Assert.NotEmpty(exhausted);
         Assert.All(exhausted, o => Assert.True(int.TryParse(o.Item2, out var seconds) && seconds >= 1));
         Assert.All(outcomes, o => Assert.Contains(o.Item1, new[] { StatusCode.OK, StatusCode.ResourceExhausted }));
+    }
+
+    [Fact]
+    public async Task RevokedKey_EndsItsOpenSubscribeStream_WithUnauthenticated()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, keyId) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.EventsRead);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var call = new EventService.EventServiceClient(fixture.Grpc).Subscribe(new SubscribeRequest { TenantId = tenant.Id }, key, cancellationToken: cancel.Token);
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+12125550177" }, fixture.AdminAuth);
+        Assert.True(await call.ResponseStream.MoveNext(cancel.Token)); // the stream is open and authorized
+
+        await new TenantService.TenantServiceClient(fixture.Grpc).RevokeApiKeyAsync(new RevokeApiKeyRequest { TenantId = tenant.Id, KeyId = keyId }, fixture.AdminAuth);
+
+        var ended = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            while (await call.ResponseStream.MoveNext(cancel.Token))
+            {
+            }
+        });
+        Assert.True(ended.StatusCode == StatusCode.Unauthenticated, $"expected Unauthenticated, got {ended.StatusCode}: {ended.Status.Detail}");
+        Assert.Contains("revoked", ended.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ImportLeads_TakesACallPerHundredRows_AndWaitsForTheRateLimit_WithoutFailingTheStream()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, keyId) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        var authentication = fixture.Gateway.Services.GetRequiredService<CallerAuthentication>();
+        // Calls for twice the key's burst (which is two seconds of its rate): the stream cannot finish
+        // without waiting for the limiter, however fast the client writes.
+        var rows = GatewayFixture.ApiKeyCallsPerSecond * 4 * 100;
+        using var call = Leads.ImportLeads(key);
+
+        for (var row = 0; row < rows; row++)
+        {
+            await call.RequestStream.WriteAsync(new ImportLeadRow { TenantId = tenant.Id, Phone = "12" }); // invalid: cheap, yet a row
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var summary = await call;
+
+        Assert.Equal((0, rows), (summary.Imported, summary.Errors.Count));
+        Assert.Equal(rows / 100, authentication.CallsGranted(keyId));
     }
 }

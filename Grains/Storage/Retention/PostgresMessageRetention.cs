@@ -1,0 +1,78 @@
+using Npgsql;
+
+namespace Engine.Grains.Storage.Retention;
+
+/// <summary>Retention on message_log, events, send_requests and early_statuses (indexes in 19-retention.sql).</summary>
+public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource) : IMessageRetention
+{
+    // Plain FOR UPDATE, in key order: a row being written (a status, a cursor being assigned) is waited
+    // for, briefly, rather than skipped, so an empty batch means nothing is left.
+    private const string BlankMessagesSql = """
+        WITH doomed AS (
+            SELECT message_id FROM message_log
+            WHERE tenant_id = $1 AND occurred_at < $2 AND body IS NOT NULL AND status NOT IN ('queued', 'scheduled')
+            ORDER BY message_id LIMIT $3 FOR UPDATE
+        ), blanked AS (
+            UPDATE message_log m SET body = NULL FROM doomed d WHERE m.message_id = d.message_id RETURNING 1
+        )
+        SELECT count(*)::int FROM blanked
+        """;
+
+    private const string StripEventsSql = """
+        WITH doomed AS (
+            SELECT event_seq FROM events
+            WHERE tenant_id = $1 AND occurred_at < $2 AND data ? 'body'
+            ORDER BY event_seq LIMIT $3 FOR UPDATE
+        ), stripped AS (
+            UPDATE events e SET data = e.data - 'body' FROM doomed d WHERE e.event_seq = d.event_seq RETURNING e.cursor
+        )
+        SELECT count(*)::int, coalesce(max(cursor), 0) FROM stripped
+        """;
+
+    private const string DeleteMessagesSql = """
+        WITH doomed AS (
+            SELECT message_id FROM message_log
+            WHERE tenant_id = $1 AND occurred_at < $2 AND status NOT IN ('queued', 'scheduled')
+            ORDER BY message_id LIMIT $3 FOR UPDATE
+        ), gone AS (
+            DELETE FROM message_log m USING doomed d WHERE m.message_id = d.message_id
+            RETURNING m.message_id, m.provider, m.provider_message_id
+        ), requests AS (
+            DELETE FROM send_requests s USING gone g WHERE s.tenant_id = $1 AND s.message_id = g.message_id RETURNING 1
+        ), early AS (
+            DELETE FROM early_statuses e USING gone g
+            WHERE e.tenant_id = $1 AND e.provider = g.provider AND e.provider_message_id = g.provider_message_id RETURNING 1
+        ), old_requests AS (
+            DELETE FROM send_requests WHERE ctid IN (
+                SELECT ctid FROM send_requests WHERE tenant_id = $1 AND created_at < $2 LIMIT $3 FOR UPDATE)
+            RETURNING 1
+        ), old_early AS (
+            DELETE FROM early_statuses WHERE ctid IN (
+                SELECT ctid FROM early_statuses WHERE tenant_id = $1 AND parked_at < $2 LIMIT $3 FOR UPDATE)
+            RETURNING 1
+        )
+        SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM requests) + (SELECT count(*) FROM early)
+              + (SELECT count(*) FROM old_requests) + (SELECT count(*) FROM old_early))::int
+        """;
+
+    public async Task<BodyPurge> BlankBodiesAsync(string tenantId, DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var blank = Command(connection, BlankMessagesSql, tenantId, before, batchSize);
+        var messages = (int)(await blank.ExecuteScalarAsync(cancellationToken))!;
+        await using var strip = Command(connection, StripEventsSql, tenantId, before, batchSize);
+        await using var reader = await strip.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new BodyPurge(messages, reader.GetInt32(0), reader.GetInt64(1));
+    }
+
+    public async Task<int> DeleteMessagesAsync(string tenantId, DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, DeleteMessagesSql, tenantId, before, batchSize);
+        return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, string tenantId, DateTimeOffset before, int batchSize) =>
+        new(sql, connection) { Parameters = { new() { Value = tenantId }, new() { Value = before.UtcDateTime }, new() { Value = batchSize } } };
+}
