@@ -13,7 +13,8 @@ namespace Engine.Gateway.Grpc;
 /// holds the next cursor, and PostgreSQL (the record) for anything older, so any cursor can resume.
 /// </summary>
 internal sealed class EventGrpcService(
-    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, IServiceProvider services) : V1.EventService.EventServiceBase
+    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, IHostApplicationLifetime lifetime, IServiceProvider services)
+    : V1.EventService.EventServiceBase
 {
     private const int PageSize = 500;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
@@ -38,7 +39,9 @@ internal sealed class EventGrpcService(
 
         var wanted = request.EventTypes.ToHashSet(StringComparer.Ordinal);
         var cursor = request.AfterCursor;
-        var cancellation = context.CancellationToken;
+        // A stream would hold a graceful shutdown until its timeout: it ends when the gateway stops.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellation = stopping.Token;
         while (!cancellation.IsCancellationRequested)
         {
             var page = (_bus is null ? null : await _bus.ReadAfterAsync(request.TenantId, cursor, PageSize))
@@ -58,6 +61,11 @@ internal sealed class EventGrpcService(
 
                 cursor = evt.Cursor;
             }
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            RpcErrors.ShuttingDown();
         }
     }
 
