@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Engine.Grains.Abstractions;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
@@ -33,19 +34,22 @@ internal static partial class ClusterFaults
     public static bool IsUnreachable(Exception exception) =>
         Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException);
 
+    /// <summary>A silo's PostgreSQL failed under the call (a restart): nothing was done, so idempotent work is retried.</summary>
+    public static bool IsStorageUnavailable(Exception exception) => Causes(exception).Any(e => e is StorageUnavailableException);
+
     /// <summary>
-    /// Unreachable, too busy, or no answer in time (the call may have run: not retried here). A grain
+    /// Unreachable, too busy, PostgreSQL failing under a grain, or no answer in time (the call may have run: not retried here). A grain
     /// call that times out throws a bare TimeoutException; Redis and Npgsql timeouts are not the
     /// cluster's (Npgsql wraps its own, so only the outermost exception counts).
     /// </summary>
     public static bool IsUnavailable(Exception exception) =>
-        IsUnreachable(exception) ||
+        IsUnreachable(exception) || IsStorageUnavailable(exception) ||
         Causes(exception).Any(e => e is GatewayTooBusyException) ||
         exception is TimeoutException and not StackExchange.Redis.RedisTimeoutException;
 
     /// <summary>
     /// Runs an idempotent cluster call again, every <see cref="RetryDelay"/> within <see cref="RetryBudget"/>,
-    /// while its attempts do not reach a live silo. A timeout is not retried: that call may have run, and
+    /// while its attempts do not reach a live silo or its silo's PostgreSQL fails under it. A timeout is not retried: that call may have run, and
     /// repeating calls that wait behind it only lengthens the wait.
     /// </summary>
     public static Task<T> RetryIdempotentAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
@@ -68,7 +72,7 @@ internal static partial class ClusterFaults
             {
                 return await call();
             }
-            catch (Exception e) when (IsUnreachable(e) && Stopwatch.GetElapsedTime(started) + RetryDelay < budget)
+            catch (Exception e) when ((IsUnreachable(e) || IsStorageUnavailable(e)) && Stopwatch.GetElapsedTime(started) + RetryDelay < budget)
             {
                 await Task.Delay(RetryDelay, cancellationToken);
             }

@@ -6,10 +6,11 @@ namespace Engine.Faults.Tests;
 /// <summary>
 /// What one case did to its traffic. Lost: acknowledged webhooks missing from the message log, and
 /// acknowledged sends that never reached the provider. Duplicated: a send the provider got twice, or
-/// a webhook stored twice. Errors: failed client attempts, and the span between the first and the last.
+/// a webhook stored twice. Errors: failed client attempts, and the span between the first and the last;
+/// server errors among them are answers other than "unavailable, retry" (a 500, gRPC UNKNOWN or INTERNAL).
 /// </summary>
 public sealed record FaultCounts(
-    string Case, int Acknowledged, int Lost, int Duplicated, int Undelivered, int Errors, double ErrorWindowSeconds, int GaveUp)
+    string Case, int Acknowledged, int Lost, int Duplicated, int Undelivered, int Errors, double ErrorWindowSeconds, int ServerErrors, int GaveUp)
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
 
@@ -34,11 +35,13 @@ public sealed record FaultCounts(
         var window = errors.Length == 0 ? 0 : errors.Max(e => e.At) - errors.Min(e => e.At);
         return new FaultCounts(
             caseName, sids.Length + bodies.Count, (int)(sids.Length - stored + bodies.Count - reached), (int)storedTwice + sentTwice,
-            (int)(messageIds.Length - delivered), errors.Length, window, load.GaveUp);
+            (int)(messageIds.Length - delivered), errors.Length, window,
+            errors.Count(e => e.What.StartsWith("webhook 500", StringComparison.Ordinal) || e.What.StartsWith("gRPC Unknown", StringComparison.Ordinal) || e.What.StartsWith("gRPC Internal", StringComparison.Ordinal)),
+            load.GaveUp);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"FAULT {Case}: acknowledged {Acknowledged}, lost {Lost}, duplicated {Duplicated}, undelivered {Undelivered}, errors {Errors} within {ErrorWindowSeconds:F1}s, gave up {GaveUp}");
+        $"FAULT {Case}: acknowledged {Acknowledged}, lost {Lost}, duplicated {Duplicated}, undelivered {Undelivered}, errors {Errors} within {ErrorWindowSeconds:F1}s ({ServerErrors} server errors), gave up {GaveUp}");
 
     // The count once it reaches what is expected, or what it is when the time is up.
     private static async Task<long> SettleAsync(Func<Task<long>> count, long expected)

@@ -58,5 +58,6 @@ public sealed class ClusterFaultsTests
         Assert.False(ClusterFaults.IsUnavailable(new Npgsql.NpgsqlException("PostgreSQL is slow", new TimeoutException())));
         Assert.True(ClusterFaults.IsUnavailable(new AggregateException(new InvalidOperationException(), new SiloUnavailableException())));
         Assert.True(ClusterFaults.IsUnavailable(new GatewayTooBusyException()));
+        Assert.True(ClusterFaults.IsUnavailable(new Engine.Grains.Abstractions.StorageUnavailableException("PostgreSQL restarted")));
     }
 }
