@@ -36,9 +36,13 @@ public sealed record FaultCounts(
         return new FaultCounts(
             caseName, sids.Length + bodies.Count, (int)(sids.Length - stored + bodies.Count - reached), (int)storedTwice + sentTwice,
             (int)(messageIds.Length - delivered), errors.Length, window,
-            errors.Count(e => e.What.StartsWith("webhook 500", StringComparison.Ordinal) || e.What.StartsWith("gRPC Unknown", StringComparison.Ordinal) || e.What.StartsWith("gRPC Internal", StringComparison.Ordinal)),
+            errors.Count(e => IsServerError(e.What)),
             load.GaveUp);
     }
+
+    /// <summary>An answer other than "unavailable, retry": a 500, gRPC UNKNOWN or INTERNAL.</summary>
+    public static bool IsServerError(string error) =>
+        error.StartsWith("webhook 500", StringComparison.Ordinal) || error.StartsWith("gRPC Unknown", StringComparison.Ordinal) || error.StartsWith("gRPC Internal", StringComparison.Ordinal);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
         $"FAULT {Case}: acknowledged {Acknowledged}, lost {Lost}, duplicated {Duplicated}, undelivered {Undelivered}, errors {Errors} within {ErrorWindowSeconds:F1}s ({ServerErrors} server errors), gave up {GaveUp}");
