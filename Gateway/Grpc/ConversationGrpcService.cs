@@ -50,7 +50,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
         // Only a keyed send may be repeated: without a key a second attempt could queue a second message.
         var result = outbound.IdempotencyKey is null
             ? await conversation.SendAsync(outbound)
-            : await ClusterFaults.RetryOnceAsync(() => conversation.SendAsync(outbound), context.CancellationToken);
+            : await ClusterFaults.RetryIdempotentAsync(() => conversation.SendAsync(outbound), context.CancellationToken);
 
         SendRejections.ThrowIfRejected(result);
         return new V1.SendMessageResponse

@@ -13,7 +13,8 @@ namespace Engine.Gateway.Grpc;
 /// holds the next cursor, and PostgreSQL (the record) for anything older, so any cursor can resume.
 /// </summary>
 internal sealed class EventGrpcService(
-    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, TimeProvider time, IServiceProvider services) : V1.EventService.EventServiceBase
+    IEventLog eventLog, CallerAuthentication authentication, TenantCache tenants, TimeProvider time, IHostApplicationLifetime lifetime, IServiceProvider services)
+    : V1.EventService.EventServiceBase
 {
     private const int PageSize = 500;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
@@ -41,7 +42,9 @@ internal sealed class EventGrpcService(
 
         var wanted = request.EventTypes.ToHashSet(StringComparer.Ordinal);
         var cursor = request.AfterCursor;
-        var cancellation = context.CancellationToken;
+        // A stream would hold a graceful shutdown until its timeout: it ends when the gateway stops.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var cancellation = stopping.Token;
         var nextKeyCheck = time.GetUtcNow() + KeyRecheck;
         while (!cancellation.IsCancellationRequested)
         {
@@ -68,6 +71,11 @@ internal sealed class EventGrpcService(
 
                 cursor = evt.Cursor;
             }
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            RpcErrors.ShuttingDown();
         }
     }
 

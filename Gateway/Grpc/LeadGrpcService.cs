@@ -185,7 +185,7 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
     {
         try
         {
-            return await ClusterFaults.RetryOnceAsync(async () =>
+            return await ClusterFaults.RetryIdempotentAsync(async () =>
             {
                 var lead = Lead(tenantId, phone);
                 var existed = (await lead.GetAsync()).Exists;

@@ -23,4 +23,9 @@ internal static class RpcErrors
 
     [DoesNotReturn]
     public static void FailedPrecondition(string why) => throw new RpcException(new Status(StatusCode.FailedPrecondition, why));
+
+    /// <summary>The gateway is stopping: a stream ends so that its client resumes through another one.</summary>
+    [DoesNotReturn]
+    public static void ShuttingDown() =>
+        throw new RpcException(new Status(StatusCode.Unavailable, "The gateway is shutting down; resume from the last cursor received."));
 }

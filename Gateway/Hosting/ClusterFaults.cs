@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using Engine.Grains.Abstractions;
 using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
@@ -6,7 +8,7 @@ namespace Engine.Gateway.Hosting;
 
 /// <summary>
 /// The one owner of "the Orleans cluster cannot be reached right now": which failures mean it, the
-/// single retry the gateway makes for idempotent work, what clients are told (gRPC UNAVAILABLE, webhook
+/// retries the gateway makes of idempotent work, what clients are told (gRPC UNAVAILABLE, webhook
 /// 503, both with a retry-after) and the one log line. An expected condition during a silo failover or
 /// restart, so it is a warning without a stack trace, never an error.
 /// </summary>
@@ -15,8 +17,11 @@ internal static partial class ClusterFaults
     /// <summary>What clients are asked to wait: about the time a killed silo takes to be declared dead.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long idempotent work keeps being retried: past the ~5 s a killed silo takes to be declared dead.</summary>
+    public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(8);
+
     // Long enough for the client to drop a dead gateway connection and route through a live one.
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     public const string Message = "The engine cluster is unavailable right now (no silo answered); retry in a few seconds.";
 
@@ -29,37 +34,50 @@ internal static partial class ClusterFaults
     public static bool IsUnreachable(Exception exception) =>
         Causes(exception).Any(e => e is SiloUnavailableException or OrleansMessageRejectionException or ConnectionFailedException);
 
+    /// <summary>A silo's PostgreSQL failed under the call (a restart): nothing was done, so idempotent work is retried.</summary>
+    public static bool IsStorageUnavailable(Exception exception) => Causes(exception).Any(e => e is StorageUnavailableException);
+
     /// <summary>
-    /// Unreachable, too busy, or no answer in time (the call may have run: not retried here). A grain
+    /// Unreachable, too busy, PostgreSQL failing under a grain, or no answer in time (the call may have run: not retried here). A grain
     /// call that times out throws a bare TimeoutException; Redis and Npgsql timeouts are not the
     /// cluster's (Npgsql wraps its own, so only the outermost exception counts).
     /// </summary>
     public static bool IsUnavailable(Exception exception) =>
-        IsUnreachable(exception) ||
+        IsUnreachable(exception) || IsStorageUnavailable(exception) ||
         Causes(exception).Any(e => e is GatewayTooBusyException) ||
         exception is TimeoutException and not StackExchange.Redis.RedisTimeoutException;
 
-    /// <summary>Runs an idempotent cluster call, once more after a short pause when the first attempt was unreachable.</summary>
-    public static async Task<T> RetryOnceAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await call();
-        }
-        catch (Exception e) when (IsUnreachable(e))
-        {
-            await Task.Delay(RetryDelay, cancellationToken);
-            return await call();
-        }
-    }
+    /// <summary>
+    /// Runs an idempotent cluster call again, every <see cref="RetryDelay"/> within <see cref="RetryBudget"/>,
+    /// while its attempts do not reach a live silo or its silo's PostgreSQL fails under it. A timeout is not retried: that call may have run, and
+    /// repeating calls that wait behind it only lengthens the wait.
+    /// </summary>
+    public static Task<T> RetryIdempotentAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
+        RetryIdempotentAsync(call, RetryBudget, cancellationToken);
 
-    /// <inheritdoc cref="RetryOnceAsync{T}(Func{Task{T}}, CancellationToken)"/>
-    public static Task RetryOnceAsync(Func<Task> call, CancellationToken cancellationToken = default) =>
-        RetryOnceAsync(async () =>
+    /// <inheritdoc cref="RetryIdempotentAsync{T}(Func{Task{T}}, CancellationToken)"/>
+    public static Task RetryIdempotentAsync(Func<Task> call, CancellationToken cancellationToken = default) =>
+        RetryIdempotentAsync(async () =>
         {
             await call();
             return true;
         }, cancellationToken);
+
+    internal static async Task<T> RetryIdempotentAsync<T>(Func<Task<T>> call, TimeSpan budget, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception e) when ((IsUnreachable(e) || IsStorageUnavailable(e)) && Stopwatch.GetElapsedTime(started) + RetryDelay < budget)
+            {
+                await Task.Delay(RetryDelay, cancellationToken);
+            }
+        }
+    }
 
     /// <summary>The one warning for a request answered as unavailable.</summary>
     public static void Log(ILogger logger, string operation, string answer, Exception exception) =>

@@ -10,12 +10,19 @@ namespace Engine.Gateway.Hosting;
 /// <summary>Builds the gateway application; Program runs it, tests host it on loopback ports.</summary>
 public static class GatewayApp
 {
+    /// <summary>
+    /// SIGTERM stops accepting, lets requests in flight finish (event streams end at once, asking their
+    /// clients to resume elsewhere), then exits. Under the 30 s the Kubernetes manifest allows.
+    /// </summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(25);
+
     /// <param name="args">Command-line arguments.</param>
     /// <param name="configure">Extra configuration applied before anything reads it (tests use it).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.AddEngineTelemetry("engine-gateway");
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();

@@ -5,20 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Gateway.Webhooks;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Engine.Gateway.Simulator;
-
-/// <summary>A message the simulator accepted, as the provider would have it.</summary>
-public sealed record SimulatedMessage(string Provider, string Id, string Account, string From, string To, string? Body, string? Template, DateTimeOffset ReceivedAt);
-
-/// <summary>
-/// A fault to inject into the next <see cref="Times"/> matching requests: an HTTP status with a
-/// provider error code, and/or latency. With <see cref="AcceptDespiteLatency"/> the message is kept
-/// even though the answer is late (a timeout after the provider took it). With <see cref="To"/> it only
-/// applies to sends to that number.
-/// </summary>
-public sealed record SimulatedFault(
-    string Provider, int Status = 0, int? Code = null, string? Message = null, int LatencyMs = 0, int Times = 1, bool AcceptDespiteLatency = false, string? To = null);
 
 /// <summary>Where and how the simulator reports WhatsApp statuses for one business number.</summary>
 public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
@@ -30,6 +19,9 @@ public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
 /// </summary>
 public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, ILogger<ProviderSimulator> logger)
 {
+    /// <summary>The number of its pool a Messaging Service sends from: never the tenant's own number.</summary>
+    public const string MessagingServiceNumber = "+15005550006";
+
     private readonly ConcurrentQueue<SimulatedMessage> _sent = new();
     private readonly ConcurrentDictionary<string, bool> _sentIds = new(StringComparer.Ordinal);
     private readonly List<SimulatedFault> _faults = [];
@@ -88,7 +80,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     {
         var routes = app.MapGroup(prefix);
         routes.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioCreateAsync(accountSid, request));
-        routes.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioList(accountSid, request));
+        routes.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioListAsync(accountSid, request));
         routes.MapPost("/{version}/{phoneNumberId}/messages", (string phoneNumberId, HttpRequest request, ProviderSimulator simulator) => simulator.MetaSendAsync(phoneNumberId, request));
         return app;
     }
@@ -97,42 +89,62 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     {
         if (!TryBasicAuth(request, out var user, out var authToken) || user != accountSid)
         {
-            return TwilioError(401, 20003, "Authenticate");
+            return TwilioResources.Error(401, 20003, "Authenticate");
         }
 
         var form = await request.ReadFormAsync();
         _requests.AddOrUpdate(("twilio", form["To"].ToString()), 1, (_, n) => n + 1);
-        var fault = NextFault("twilio", form["To"].ToString());
+        var fault = NextFault("twilio", SimulatedFault.Send, form["To"].ToString());
         var sid = "SM" + Guid.NewGuid().ToString("N");
-        var message = new SimulatedMessage("twilio", sid, accountSid, form["From"].ToString() is { Length: > 0 } from ? from : form["MessagingServiceSid"].ToString(),
-            form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow);
-        if (await ApplyFaultAsync(fault, () => Keep(message)) is { } failed)
+        var service = form["MessagingServiceSid"].ToString() is { Length: > 0 } serviceSid ? serviceSid : null;
+        var message = new SimulatedMessage("twilio", sid, accountSid, form["From"].ToString() is { Length: > 0 } from ? from : MessagingServiceNumber,
+            form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow, service);
+        // Kept even when a fault answers: its statuses follow, as they would from Twilio.
+        void Take()
         {
-            return failed.Status > 0 ? TwilioError(failed.Status, failed.Code ?? 20500, failed.Message ?? "Simulated failure") : Results.StatusCode(504);
+            if (Keep(message) && form["StatusCallback"].ToString() is { Length: > 0 } callback)
+            {
+                _ = ReportTwilioStatusesAsync(callback, authToken, message);
+            }
+        }
+
+        if (await ApplyFaultAsync(fault, Take) is { } failed)
+        {
+            return failed.Status > 0 ? TwilioResources.Error(failed.Status, failed.Code ?? 20500, failed.Message ?? "Simulated failure") : Results.StatusCode(504);
         }
 
         if (form["To"].Count == 0 || form["To"].ToString().Length == 0)
         {
-            return TwilioError(400, 21604, "A 'To' phone number is required.");
+            return TwilioResources.Error(400, 21604, "A 'To' phone number is required.");
         }
 
-        Keep(message);
-        if (form["StatusCallback"].ToString() is { Length: > 0 } callback)
-        {
-            _ = ReportTwilioStatusesAsync(callback, authToken, message);
-        }
-
-        return Results.Json(TwilioResource(message, "queued"), statusCode: 201);
+        Take();
+        return Results.Json(TwilioResources.Message(message, "queued"), statusCode: 201);
     }
 
-    private IResult TwilioList(string accountSid, HttpRequest request)
+    // Twilio's list: To, From and DateSent>= (a day, UTC) filters, newest first, pages linked by next_page_uri.
+    private async Task<IResult> TwilioListAsync(string accountSid, HttpRequest request)
     {
         var (to, from) = (request.Query["To"].ToString(), request.Query["From"].ToString());
+        if (await ApplyFaultAsync(NextFault("twilio", SimulatedFault.List, to), () => { }) is { } failed)
+        {
+            return failed.Status > 0 ? TwilioResources.Error(failed.Status, failed.Code ?? 20500, failed.Message ?? "Simulated failure") : Results.StatusCode(504);
+        }
+
+        var sentSince = DateOnly.TryParse(request.Query["DateSent>"].ToString(), CultureInfo.InvariantCulture, out var day) ? day : DateOnly.MinValue;
+        var pageSize = int.TryParse(request.Query["PageSize"], CultureInfo.InvariantCulture, out var size) ? Math.Clamp(size, 1, 1000) : 50;
+        var page = int.TryParse(request.Query["Page"], CultureInfo.InvariantCulture, out var number) ? number : 0;
         var matches = _sent.Where(m => m.Provider == "twilio" && m.Account == accountSid
-                && (to.Length == 0 || m.To == to) && (from.Length == 0 || m.From == from))
+                && (to.Length == 0 || m.To == to) && (from.Length == 0 || m.From == from)
+                && DateOnly.FromDateTime(m.ReceivedAt.UtcDateTime) >= sentSince)
             .OrderByDescending(m => m.ReceivedAt)
-            .Select(m => TwilioResource(m, "sent"));
-        return Results.Json(new { messages = matches.ToArray(), page = 0, page_size = 50 });
+            .Skip(page * pageSize)
+            .Take(pageSize + 1)
+            .ToArray();
+        var nextQuery = QueryHelpers.ParseQuery(request.QueryString.Value);
+        nextQuery["Page"] = (page + 1).ToString(CultureInfo.InvariantCulture);
+        var next = matches.Length > pageSize ? QueryHelpers.AddQueryString($"/2010-04-01/Accounts/{accountSid}/Messages.json", nextQuery) : null;
+        return Results.Json(new { messages = matches.Take(pageSize).Select(m => TwilioResources.Message(m, "sent")).ToArray(), page, page_size = pageSize, next_page_uri = next });
     }
 
     private async Task<IResult> MetaSendAsync(string phoneNumberId, HttpRequest request)
@@ -153,20 +165,24 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         }
 
         _requests.AddOrUpdate(("meta", recipient), 1, (_, n) => n + 1);
-        var fault = NextFault("meta", recipient);
+        var fault = NextFault("meta", SimulatedFault.Send, recipient);
         var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
         var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, recipient,
             payload?["text"]?["body"]?.GetValue<string>(), payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow);
-        if (await ApplyFaultAsync(fault, () => Keep(message)) is { } failed)
+        void Take()
+        {
+            if (Keep(message) && MetaCallbacks.TryGetValue(phoneNumberId, out var target))
+            {
+                _ = ReportMetaStatusesAsync(target, message, EchoesCallbackData ? payload?["biz_opaque_callback_data"]?.GetValue<string>() : null);
+            }
+        }
+
+        if (await ApplyFaultAsync(fault, Take) is { } failed)
         {
             return failed.Status > 0 ? MetaError(failed.Status, failed.Code ?? 131000, failed.Message ?? "Something went wrong") : Results.StatusCode(504);
         }
 
-        Keep(message);
-        if (MetaCallbacks.TryGetValue(phoneNumberId, out var target))
-        {
-            _ = ReportMetaStatusesAsync(target, message, EchoesCallbackData ? payload?["biz_opaque_callback_data"]?.GetValue<string>() : null);
-        }
+        Take();
 
         var contact = number is null
             ? new JsonObject { ["input"] = recipient, ["user_id"] = recipient }
@@ -179,11 +195,11 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         return Results.Json(new JsonObject { ["messaging_product"] = "whatsapp", ["contacts"] = new JsonArray(contact), ["messages"] = new JsonArray(new JsonObject { ["id"] = wamid }) });
     }
 
-    private SimulatedFault? NextFault(string provider, string to)
+    private SimulatedFault? NextFault(string provider, string call, string to)
     {
         lock (_gate)
         {
-            var index = _faults.FindIndex(f => (f.Provider == provider || f.Provider == "any") && (f.To is null || f.To == to));
+            var index = _faults.FindIndex(f => (f.Provider == provider || f.Provider == "any") && f.Call == call && (f.To is null || f.To == to));
             if (index < 0)
             {
                 return null;
@@ -211,7 +227,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             return null;
         }
 
-        if (fault.AcceptDespiteLatency)
+        if (fault.KeepMessage)
         {
             keep();
         }
@@ -221,15 +237,19 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             await Task.Delay(fault.LatencyMs);
         }
 
-        return fault.Status > 0 || fault.AcceptDespiteLatency ? fault : null;
+        return fault.Status > 0 || fault.KeepMessage ? fault : null;
     }
 
-    private void Keep(SimulatedMessage message)
+    // True the first time: a message is stored once, however many paths keep it.
+    private bool Keep(SimulatedMessage message)
     {
-        if (_sentIds.TryAdd(message.Id, true))
+        if (!_sentIds.TryAdd(message.Id, true))
         {
-            _sent.Enqueue(message);
+            return false;
         }
+
+        _sent.Enqueue(message);
+        return true;
     }
 
     private async Task ReportTwilioStatusesAsync(string callbackUrl, string authToken, SimulatedMessage message)
@@ -288,24 +308,6 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
             LogCallbackFailed(logger, callback.RequestUri!.AbsolutePath, e.Message);
         }
     }
-
-    private static object TwilioResource(SimulatedMessage message, string status) => new
-    {
-        sid = message.Id,
-        account_sid = message.Account,
-        from = message.From,
-        to = message.To,
-        body = message.Body,
-        status,
-        direction = "outbound-api",
-        num_segments = "1",
-        api_version = "2010-04-01",
-        date_created = message.ReceivedAt.ToString("r", CultureInfo.InvariantCulture),
-        uri = $"/2010-04-01/Accounts/{message.Account}/Messages/{message.Id}.json",
-    };
-
-    private static IResult TwilioError(int status, int code, string message) => Results.Json(
-        new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status }, statusCode: status);
 
     private static IResult MetaError(int status, int code, string message) => Results.Json(
         new { error = new { message, type = "OAuthException", code, error_data = new { messaging_product = "whatsapp", details = message }, fbtrace_id = "simulated" } },

@@ -34,7 +34,7 @@ internal sealed partial class WebhookContext(
 
     /// <summary>
     /// Runs <paramref name="process"/> unless the item was processed before; marks it afterwards.
-    /// Processing is idempotent, so a call that did not reach a live silo is tried once more.
+    /// Processing is idempotent, so a call that did not reach a live silo, or got no answer, is tried again.
     /// </summary>
     public async Task ProcessOnceAsync(string provider, string kind, string key, Func<Task> process)
     {
@@ -44,7 +44,7 @@ internal sealed partial class WebhookContext(
             return;
         }
 
-        await ClusterFaults.RetryOnceAsync(process);
+        await ClusterFaults.RetryIdempotentAsync(process);
         await deduplicator.MarkProcessedAsync(key);
         metrics.Item(provider, kind, "processed");
     }
@@ -56,7 +56,7 @@ internal sealed partial class WebhookContext(
     /// </summary>
     public async Task ProcessStatusAsync(string provider, Func<Task> process)
     {
-        await ClusterFaults.RetryOnceAsync(process);
+        await ClusterFaults.RetryIdempotentAsync(process);
         metrics.Item(provider, "status", "processed");
     }
 

@@ -19,8 +19,31 @@ public enum HandOff
     /// <summary>Refused for good (invalid number, unsubscribed, ...); never retried.</summary>
     Permanent,
 
-    /// <summary>No answer (timeout): the provider may or may not have the message.</summary>
+    /// <summary>No answer (timeout) or a 5xx: the provider may or may not have the message.</summary>
     Unknown,
+}
+
+/// <summary>What a provider's records say about a hand-off whose outcome was unknown.</summary>
+public enum SentVerdict
+{
+    /// <summary>The provider has the message: it is adopted, not sent again.</summary>
+    Sent,
+
+    /// <summary>The provider answered and has no such message: it may be sent again.</summary>
+    NotSent,
+
+    /// <summary>The lookup itself failed: nothing is known yet, so it is looked up again later.</summary>
+    Unanswered,
+}
+
+/// <summary>The outcome of one lookup, with the provider's id of the message found.</summary>
+public sealed record SentLookup(SentVerdict Verdict, string? ProviderMessageId = null, string? Reason = null)
+{
+    public static SentLookup NotSent { get; } = new(SentVerdict.NotSent);
+
+    public static SentLookup Found(string providerMessageId) => new(SentVerdict.Sent, providerMessageId);
+
+    public static SentLookup Unanswered(string reason) => new(SentVerdict.Unanswered, Reason: reason);
 }
 
 /// <summary>
@@ -40,8 +63,9 @@ public interface IProviderClient
     Task<ProviderSendOutcome> SendAsync(TenantSettings tenant, ProviderSendRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// After an unknown outcome: finds the message if the provider did create it, so that it is adopted
-    /// rather than sent again. Null when the provider has no such message (or cannot say).
+    /// After an unknown outcome: finds the message if the provider did create it since
+    /// <paramref name="attemptedAt"/> (when the first such hand-off began), so that it is adopted rather
+    /// than sent again. A lookup that fails says so: it never reads as "not sent".
     /// </summary>
-    Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken);
+    Task<SentLookup> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken);
 }

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace Engine.Grains.Delivery;
 
-/// <summary>Which provider error codes are worth retrying, and which mean the person unsubscribed.</summary>
+/// <summary>Which provider refusals are worth retrying, which leave the outcome unknown, and which mean the person unsubscribed.</summary>
 public static class ProviderErrors
 {
     /// <summary>Codes of refusals that go away with time: rate limits and throughput.</summary>
@@ -11,10 +11,19 @@ public static class ProviderErrors
     /// <summary>Codes that say the recipient opted out: a hard suppression.</summary>
     private static readonly HashSet<string> OptOutCodes = ["21610", "131050"];
 
-    public static bool IsTransient(HttpStatusCode status, string? code) =>
-        status is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
-            or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout
-        || (code is not null && TransientCodes.Contains(code));
+    /// <summary>
+    /// How a send the provider answered with an error ended. A 5xx is an unknown outcome, like a
+    /// timeout: the provider may have stored the message before failing, so it is reconciled rather
+    /// than sent again. 429 and the throughput codes certainly refused the message, for now.
+    /// </summary>
+    public static HandOff OutcomeOf(HttpStatusCode status, string? code) =>
+        (int)status >= 500 ? HandOff.Unknown
+        : IsRefusedForNow(status, code) ? HandOff.Transient
+        : HandOff.Permanent;
+
+    /// <summary>A refusal that certainly left nothing at the provider and goes away with time.</summary>
+    public static bool IsRefusedForNow(HttpStatusCode status, string? code) =>
+        (status == HttpStatusCode.TooManyRequests || (code is not null && TransientCodes.Contains(code))) && (int)status < 500;
 
     public static bool IsOptOut(string? code) => code is not null && OptOutCodes.Contains(code);
 

@@ -5,13 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Timeout;
 
 namespace Engine.Grains.Delivery;
 
 /// <summary>
-/// Retries only what the provider certainly did not take: a connection that never opened, 429, 5xx,
-/// and the throughput codes (20429, 130429, 131056). A timeout is not retried here: the message may
-/// have been accepted, and the sender reconciles it instead.
+/// Retries a send only when the provider certainly did not take it: a connection that never opened,
+/// 429, and the throughput codes (20429, 130429, 131056). A timeout or a 5xx is not retried here: the
+/// message may have been stored, and the sender reconciles it instead. A lookup (GET) changes nothing,
+/// so it is also retried after a 5xx or a timeout.
 /// </summary>
 internal static class ProviderResilience
 {
@@ -26,12 +28,12 @@ internal static class ProviderResilience
                 UseJitter = true,
                 Delay = settings.RetryBaseDelay,
                 MaxDelay = TimeSpan.FromSeconds(10),
-                ShouldHandle = args => ShouldRetryAsync(args.Outcome, settings.MaxRetries),
+                ShouldHandle = args => ShouldRetryAsync(args.Outcome, args.Context.GetRequestMessage()?.Method == HttpMethod.Get, settings.MaxRetries),
             })
             .AddTimeout(settings.AttemptTimeout);
     }
 
-    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, int maxRetries)
+    private static async ValueTask<bool> ShouldRetryAsync(Outcome<HttpResponseMessage> outcome, bool isLookup, int maxRetries)
     {
         if (maxRetries == 0)
         {
@@ -43,12 +45,17 @@ internal static class ProviderResilience
             return true;
         }
 
+        if (isLookup && outcome.Exception is TimeoutRejectedException or HttpRequestException)
+        {
+            return true;
+        }
+
         if (outcome.Result is not { } response || response.IsSuccessStatusCode)
         {
             return false;
         }
 
-        if (ProviderErrors.IsTransient(response.StatusCode, null))
+        if (ProviderErrors.IsRefusedForNow(response.StatusCode, null) || (isLookup && (int)response.StatusCode >= 500))
         {
             return true;
         }
@@ -66,7 +73,7 @@ internal static class ProviderResilience
             var root = body.RootElement;
             var code = root.TryGetProperty("error", out var error) && error.TryGetProperty("code", out var c) ? c.ToString()
                 : root.TryGetProperty("code", out var twilioCode) ? twilioCode.ToString() : null;
-            return ProviderErrors.IsTransient(response.StatusCode, code);
+            return ProviderErrors.IsRefusedForNow(response.StatusCode, code);
         }
         catch (JsonException)
         {

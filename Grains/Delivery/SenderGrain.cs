@@ -312,28 +312,31 @@ internal sealed partial class SenderGrain(
     }
 
     // Returns the accepted hand-off (recorded for the whole batch at once), or null when it failed or waits again.
-    // An unexpected failure puts the message back in line rather than losing it from the queue.
+    // An unexpected failure puts the message back in line rather than losing it from the queue; it may have
+    // come after the request left (a canceled drain), so the message is reconciled before it is sent again.
     private async Task<AcceptedHandOff?> HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
     {
+        var startedAt = time.GetUtcNow();
         try
         {
-            return await TryHandOffAsync(tenant, message, cancellationToken);
+            return await TryHandOffAsync(tenant, message, startedAt, cancellationToken);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             LogTransient(logger, message.MessageId, e.Message);
-            Requeue(message, TransientBackoff);
+            Requeue(message with { AttemptedAt = message.AttemptedAt ?? startedAt }, TransientBackoff);
             return null;
         }
     }
 
-    private async Task<AcceptedHandOff?> TryHandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
+    private async Task<AcceptedHandOff?> TryHandOffAsync(TenantSettings tenant, QueuedMessage message, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var client = providers.For(_channel);
         var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template, message.TraceParent);
         var provider = _channel == Channel.Sms ? Provider.Twilio : Provider.Meta;
 
-        // A hand-off that began before (crash, timeout) is checked with the provider before sending again.
+        // A hand-off that began before (crash, timeout, 5xx) is checked with the provider before sending
+        // again; a lookup that fails is tried again later, never read as "not sent".
         if (message.AttemptedAt is { } attemptedAt)
         {
             if (!client.CanConfirmSends)
@@ -342,9 +345,15 @@ internal sealed partial class SenderGrain(
                 return null;
             }
 
-            if (await client.FindSentAsync(tenant, request, attemptedAt, cancellationToken) is { } adopted)
+            var lookup = await client.FindSentAsync(tenant, request, attemptedAt, cancellationToken);
+            switch (lookup.Verdict)
             {
-                return new AcceptedHandOff(message.MessageId, provider, adopted);
+                case SentVerdict.Sent:
+                    return new AcceptedHandOff(message.MessageId, provider, lookup.ProviderMessageId!);
+                case SentVerdict.Unanswered:
+                    LogLookupFailed(logger, message.MessageId, lookup.Reason ?? "no answer");
+                    RequeueUnknown(message, attemptedAt);
+                    return null;
             }
         }
 
@@ -362,7 +371,8 @@ internal sealed partial class SenderGrain(
                 await FailAsync(message, provider, outcome.ErrorCode ?? "permanent", cancellationToken);
                 return null;
             case HandOff.Unknown when client.CanConfirmSends:
-                Requeue(message with { AttemptedAt = time.GetUtcNow() }, TimeSpan.Zero);
+                // Reconciled from the first attempt on: any of them may be the one the provider kept.
+                RequeueUnknown(message, message.AttemptedAt ?? startedAt);
                 return null;
             case HandOff.Unknown:
                 await FailAsync(message, provider, "unknown_outcome", cancellationToken);
@@ -372,6 +382,14 @@ internal sealed partial class SenderGrain(
                 Requeue(message, TransientBackoff);
                 return null;
         }
+    }
+
+    // An outage answers every attempt with a 5xx or a failed lookup: each waits twice as long as the last (1 s to 30 s).
+    private void RequeueUnknown(QueuedMessage message, DateTimeOffset attemptedAt)
+    {
+        var attempts = message.Attempts + 1;
+        var backoff = TimeSpan.FromSeconds(Math.Min(TransientBackoff.TotalSeconds, Math.Pow(2, Math.Min(attempts, 6) - 1)));
+        Requeue(message with { AttemptedAt = attemptedAt, Attempts = attempts }, backoff);
     }
 
     // Meta answers a send to a number with the person's WhatsApp user id: linking it now lets a later
@@ -516,6 +534,10 @@ internal sealed partial class SenderGrain(
     [LoggerMessage(EventId = 2205, EventName = "WhatsAppUserIdNotLinked", Level = LogLevel.Warning,
         Message = "Could not link {Count} WhatsApp user ids from send responses to their leads: {Reason}")]
     private static partial void LogUserIdNotLinked(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 2206, EventName = "SendLookupFailed", Level = LogLevel.Warning,
+        Message = "Could not ask the provider whether it has message {MessageId} ({Reason}); it is asked again later, not sent")]
+    private static partial void LogLookupFailed(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(EventId = 2201, EventName = "SendTransientFailure", Level = LogLevel.Warning,
         Message = "Provider refused message {MessageId} for now ({Reason}); it waits and is retried")]

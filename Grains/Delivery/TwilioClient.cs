@@ -1,5 +1,5 @@
 using Engine.Grains.Options;
-using System.Net;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -12,6 +12,12 @@ namespace Engine.Grains.Delivery;
 /// <summary>Twilio's Messages API: form POST with Basic auth, status callbacks to our webhook.</summary>
 internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> engine) : IProviderClient
 {
+    private const int LookupPageSize = 100;
+    private const int MaxLookupPages = 10;
+
+    // Twilio stamps date_created to the second, on its own clock.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
     public bool CanConfirmSends => true;
 
     public async Task<ProviderSendOutcome> SendAsync(TenantSettings tenant, ProviderSendRequest request, CancellationToken cancellationToken)
@@ -44,7 +50,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
             }
 
             var (code, text) = ReadError(body);
-            return new ProviderSendOutcome(ProviderErrors.IsTransient(response.StatusCode, code) ? HandOff.Transient : HandOff.Permanent, null, code ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), text);
+            return new ProviderSendOutcome(ProviderErrors.OutcomeOf(response.StatusCode, code), null, code ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), text);
         }
         catch (Exception e) when (e is TimeoutRejectedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -54,29 +60,85 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
         {
             return new ProviderSendOutcome(e.HttpRequestError == HttpRequestError.ConnectionError ? HandOff.Transient : HandOff.Unknown, ErrorMessage: e.Message);
         }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // A success we cannot read still took the message.
+            return new ProviderSendOutcome(HandOff.Unknown, ErrorMessage: $"unreadable answer: {e.Message}");
+        }
     }
 
-    // Twilio lists messages by To and From; one with our body created since the attempt is ours.
-    public async Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
+    // Twilio lists messages by To (and From), newest first; DateSent filters by day only, so the window is
+    // also applied to date_created here. One with our body created since the attempt began is ours. Through
+    // a Messaging Service any of its numbers may have sent it: those are matched by the service's sid.
+    public async Task<SentLookup> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
     {
         var sms = tenant.Sms!;
-        var query = $"To={Uri.EscapeDataString(request.To)}&From={Uri.EscapeDataString(sms.FromNumber)}&PageSize=50";
-        using var message = new HttpRequestMessage(HttpMethod.Get, $"2010-04-01/Accounts/{sms.AccountSid}/Messages.json?{query}");
-        message.Headers.Authorization = BasicAuth(sms);
-        using var response = await http.SendAsync(message, cancellationToken);
-        if (!response.IsSuccessStatusCode)
+        var since = attemptedAt - ClockSkew;
+        var query = $"To={Uri.EscapeDataString(request.To)}&DateSent%3E={since.UtcDateTime:yyyy-MM-dd}&PageSize={LookupPageSize}";
+        if (sms.MessagingServiceSid is null)
         {
-            return null;
+            query += $"&From={Uri.EscapeDataString(sms.FromNumber)}";
         }
 
-        using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-        return page.RootElement.GetProperty("messages").EnumerateArray()
-            .Where(m => m.GetProperty("body").GetString() == request.Body
-                && DateTimeOffset.TryParse(m.GetProperty("date_created").GetString(), System.Globalization.CultureInfo.InvariantCulture, out var created)
-                && created >= attemptedAt.AddSeconds(-5))
-            .Select(m => m.GetProperty("sid").GetString())
-            .FirstOrDefault();
+        string? pageUri = $"2010-04-01/Accounts/{sms.AccountSid}/Messages.json?{query}";
+        for (var page = 0; pageUri is not null && page < MaxLookupPages; page++)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Get, pageUri);
+            message.Headers.Authorization = BasicAuth(sms);
+            try
+            {
+                using var response = await http.SendAsync(message, cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return SentLookup.Unanswered($"the message list answered {(int)response.StatusCode}");
+                }
+
+                using var listed = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+                var (found, reachedOlder) = Match(listed.RootElement.GetProperty("messages"), sms, request.Body, since);
+                if (found is not null)
+                {
+                    return SentLookup.Found(found);
+                }
+
+                pageUri = reachedOlder ? null : NextPage(listed.RootElement);
+            }
+            catch (Exception e) when (e is TimeoutRejectedException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
+                || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                return SentLookup.Unanswered(e.Message);
+            }
+        }
+
+        return pageUri is null ? SentLookup.NotSent : SentLookup.Unanswered($"more than {MaxLookupPages} pages of messages to look through");
     }
+
+    private static (string? Sid, bool ReachedOlder) Match(JsonElement messages, SmsChannelSettings sms, string? body, DateTimeOffset since)
+    {
+        var reachedOlder = false;
+        foreach (var listed in messages.EnumerateArray())
+        {
+            var created = DateTimeOffset.Parse(listed.GetProperty("date_created").GetString()!, CultureInfo.InvariantCulture);
+            if (created < since)
+            {
+                reachedOlder = true;
+                continue;
+            }
+
+            var fromUs = sms.MessagingServiceSid is { } service
+                ? listed.TryGetProperty("messaging_service_sid", out var sid) && sid.GetString() == service
+                : listed.GetProperty("from").GetString() == sms.FromNumber;
+            if (fromUs && listed.GetProperty("body").GetString() == (body ?? ""))
+            {
+                return (listed.GetProperty("sid").GetString(), reachedOlder);
+            }
+        }
+
+        return (null, reachedOlder);
+    }
+
+    // next_page_uri is rooted at the API's host; taken relative, it keeps a base address's path.
+    private static string? NextPage(JsonElement page) =>
+        page.TryGetProperty("next_page_uri", out var next) && next.GetString() is { Length: > 0 } uri ? uri.TrimStart('/') : null;
 
     private static AuthenticationHeaderValue BasicAuth(SmsChannelSettings sms) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{sms.AccountSid}:{sms.AuthToken}")));

@@ -1,4 +1,5 @@
 using Engine.Grains.Options;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -63,17 +64,16 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
         try
         {
             using var response = await http.SendAsync(message, cancellationToken);
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+            var answer = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode)
             {
+                using var body = JsonDocument.Parse(answer);
                 return new ProviderSendOutcome(
                     HandOff.Accepted, body.RootElement.GetProperty("messages")[0].GetProperty("id").GetString(), RecipientUserId: RecipientUserId(body.RootElement));
             }
 
-            var error = body.RootElement.TryGetProperty("error", out var e) ? e : default;
-            var code = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("code", out var c) ? c.ToString() : null;
-            var text = error.ValueKind == JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m.GetString() : null;
-            return new ProviderSendOutcome(ProviderErrors.IsTransient(response.StatusCode, code) ? HandOff.Transient : HandOff.Permanent, null, code ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture), text);
+            var (code, text) = ReadError(answer);
+            return new ProviderSendOutcome(ProviderErrors.OutcomeOf(response.StatusCode, code), null, code ?? ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), text);
         }
         catch (Exception e) when (e is TimeoutRejectedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -83,9 +83,27 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
         {
             return new ProviderSendOutcome(e.HttpRequestError == HttpRequestError.ConnectionError ? HandOff.Transient : HandOff.Unknown, ErrorMessage: e.Message);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or IndexOutOfRangeException)
         {
-            return new ProviderSendOutcome(HandOff.Transient, ErrorMessage: $"unreadable answer: {e.Message}");
+            // A success we cannot read still took the message.
+            return new ProviderSendOutcome(HandOff.Unknown, ErrorMessage: $"unreadable answer: {e.Message}");
+        }
+    }
+
+    // An error body that is not Meta's JSON (a proxy's page) still has its status to go by.
+    private static (string? Code, string? Message) ReadError(string answer)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(answer);
+            var error = body.RootElement.TryGetProperty("error", out var e) ? e : default;
+            return error.ValueKind == JsonValueKind.Object
+                ? (error.TryGetProperty("code", out var c) ? c.ToString() : null, error.TryGetProperty("message", out var m) ? m.GetString() : null)
+                : (null, null);
+        }
+        catch (JsonException)
+        {
+            return (null, answer.Length > 200 ? answer[..200] : answer);
         }
     }
 
@@ -96,8 +114,8 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
             ? userId.GetString()
             : null;
 
-    // The Cloud API cannot list sent messages, so an unknown outcome cannot be checked: the sender
-    // treats it as sent-at-most-once rather than risk a duplicate.
-    public Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken) =>
-        Task.FromResult<string?>(null);
+    // The Cloud API cannot list sent messages, so an unknown outcome (a timeout or a 5xx) cannot be
+    // checked: the sender fails it as unknown_outcome rather than risk a duplicate, and never asks here.
+    public Task<SentLookup> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken) =>
+        Task.FromResult(SentLookup.Unanswered("the Cloud API cannot list sent messages"));
 }

@@ -133,6 +133,7 @@ public static partial class EngineHostingExtensions
             silo.Configure<ClusterMembershipOptions>(DetectDeadSilosQuickly);
             silo.AddEnginePostgresProviders(connections.Postgres!);
             silo.AddEngineTracing();
+            silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
             silo.AddStartupTask<OutboxWakeUp>();
         });
         return builder;

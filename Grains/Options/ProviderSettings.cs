@@ -18,7 +18,7 @@ public sealed class ProviderSettings
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Retries of a transient refusal (429, 5xx, throughput codes) before giving it back to the queue.</summary>
+    /// <summary>Retries of a refusal for now (429, throughput codes), and of a failed lookup, before giving it back to the queue.</summary>
     [Range(0, 10)]
     public int MaxRetries { get; set; } = 4;
 

@@ -33,12 +33,17 @@ internal sealed class TracedProviderClient(IProviderClient inner, Channel channe
         return outcome;
     }
 
-    public async Task<string?> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
+    public async Task<SentLookup> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
     {
         using var activity = Start($"reconcile {_provider}", request);
-        var found = await inner.FindSentAsync(tenant, request, attemptedAt, cancellationToken);
-        activity?.SetTag(EngineTelemetry.Outcome, found is null ? "not_found" : "adopted");
-        return found;
+        var lookup = await inner.FindSentAsync(tenant, request, attemptedAt, cancellationToken);
+        activity?.SetTag(EngineTelemetry.Outcome, lookup.Verdict switch
+        {
+            SentVerdict.Sent => "adopted",
+            SentVerdict.NotSent => "not_found",
+            _ => "unanswered",
+        });
+        return lookup;
     }
 
     private Activity? Start(string name, ProviderSendRequest request)

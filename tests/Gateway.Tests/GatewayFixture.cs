@@ -185,8 +185,8 @@ public class GatewayFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Creates a tenant with a Twilio and a WhatsApp channel through the gRPC API.</summary>
-    public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null, ConsentRules? consent = null)
+    /// <summary>Creates a tenant with a Twilio (through a Messaging Service when given one) and a WhatsApp channel through the gRPC API.</summary>
+    public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null, ConsentRules? consent = null, string? messagingServiceSid = null)
     {
         var tenant = new TestTenant($"gw-{Guid.NewGuid():N}"[..16], $"auth-{Guid.NewGuid():N}", $"secret-{Guid.NewGuid():N}", "verify-me", "1098765432");
         await new TenantService.TenantServiceClient(Grpc).CreateTenantAsync(new CreateTenantRequest
@@ -195,7 +195,7 @@ public class GatewayFixture : IAsyncLifetime
             Settings = new TenantSettings
             {
                 DisplayName = "Gateway Test Motors",
-                Sms = new SmsChannel { AccountSid = "AC" + new string('7', 32), AuthToken = tenant.TwilioAuthToken, FromNumber = "+14155550100" },
+                Sms = new SmsChannel { AccountSid = "AC" + new string('7', 32), AuthToken = tenant.TwilioAuthToken, FromNumber = "+14155550100", MessagingServiceSid = messagingServiceSid ?? "" },
                 Whatsapp = new WhatsAppChannel { PhoneNumberId = tenant.PhoneNumberId, AccessToken = "wa-token", AppSecret = tenant.MetaAppSecret, VerifyToken = tenant.VerifyToken },
                 RateLimits = limits,
                 ConsentRules = consent,

@@ -179,13 +179,75 @@ public sealed class DeliveryTests(GatewayFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
         var phone = await OptedInLeadAsync(tenant.Id, 5);
-        Simulator.Inject(new SimulatedFault("twilio", LatencyMs: 2_500, AcceptDespiteLatency: true, To: phone));
+        Simulator.Inject(new SimulatedFault("twilio", LatencyMs: 2_500, KeepMessage: true, To: phone));
 
         var sent = await SendAsync(tenant.Id, phone, "exactly once please");
 
         var row = await WaitForStatusAsync(sent.MessageId, "sending", "sent", "delivered");
         var atTwilio = Assert.Single(Simulator.Sent, m => m.Body == "exactly once please");
         Assert.Equal(atTwilio.Id, row[1]);
+    }
+
+    [Fact]
+    public async Task ServerErrorAfterTheProviderTookIt_IsReconciled_NotSentTwice()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 6);
+        Simulator.Inject(new SimulatedFault("twilio", Status: 500, Code: 20500, KeepMessage: true, To: phone));
+
+        var sent = await SendAsync(tenant.Id, phone, "stored, then a 500");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "delivered");
+        var atTwilio = Assert.Single(Simulator.Sent, m => m.To == phone);
+        Assert.Equal((atTwilio.Id, 1), (row[1], Simulator.RequestsTo("twilio", phone)));
+    }
+
+    [Fact]
+    public async Task FailingLookup_IsAskedAgainLater_NeverReadAsNotSent()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 7);
+        Simulator.Inject(new SimulatedFault("twilio", Status: 503, Code: 20503, KeepMessage: true, To: phone));
+        // Each lookup is retried in the client (Providers:MaxRetries, 4) before it counts as failed: two fail.
+        Simulator.Inject(new SimulatedFault("twilio", Status: 500, Code: 20500, Times: 10, To: phone, Call: SimulatedFault.List));
+
+        var sent = await SendAsync(tenant.Id, phone, "the list is down too");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "delivered");
+        var atTwilio = Assert.Single(Simulator.Sent, m => m.To == phone);
+        Assert.Equal((atTwilio.Id, 1), (row[1], Simulator.RequestsTo("twilio", phone)));
+    }
+
+    [Fact]
+    public async Task ThroughAMessagingService_AnAmbiguousSendFromAnyOfItsNumbers_IsAdopted()
+    {
+        var tenant = await fixture.CreateTenantAsync(messagingServiceSid: "MG" + new string('5', 32));
+        var phone = await OptedInLeadAsync(tenant.Id, 8);
+        Simulator.Inject(new SimulatedFault("twilio", Status: 502, KeepMessage: true, To: phone));
+
+        var sent = await SendAsync(tenant.Id, phone, "from the pool");
+
+        var row = await WaitForStatusAsync(sent.MessageId, "delivered");
+        var atTwilio = Assert.Single(Simulator.Sent, m => m.To == phone);
+        Assert.Equal(ProviderSimulator.MessagingServiceNumber, atTwilio.From);
+        Assert.Equal((atTwilio.Id, 1), (row[1], Simulator.RequestsTo("twilio", phone)));
+    }
+
+    [Fact]
+    public async Task WhatsAppServerError_FailsAsUnknownOutcome_NeverSentAgain()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 9);
+        Simulator.Inject(new SimulatedFault("meta", Status: 500, Code: 131000, To: phone));
+
+        var sent = await Conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp,
+            Template = new Template { Name = "viewing_reminder", Language = "en_US", Parameters = { "Ana", "5pm" } },
+        }, fixture.AdminAuth);
+
+        var row = await WaitForStatusAsync(sent.MessageId, "failed");
+        Assert.Equal(("unknown_outcome", 1), (row[2], Simulator.RequestsTo("meta", phone)));
     }
 
     private async Task<SendMessageResponse> SendAsync(string tenantId, string phone, string body) =>

@@ -1,0 +1,8 @@
+namespace Engine.Gateway.Simulator;
+
+/// <summary>
+/// A message the simulator accepted, as the provider would have it; one sent through a Twilio
+/// Messaging Service names it, and comes from one of the service's numbers.
+/// </summary>
+public sealed record SimulatedMessage(
+    string Provider, string Id, string Account, string From, string To, string? Body, string? Template, DateTimeOffset ReceivedAt, string? MessagingServiceSid = null);
