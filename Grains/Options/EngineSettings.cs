@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Engine.Grains.Encryption;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Grains.Options;
@@ -22,6 +23,9 @@ public sealed class EngineSettings
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;
+
+    /// <summary>Key-encryption keys of the data at rest (checked at start by <see cref="KeyEncryptionKeys"/>).</summary>
+    public EncryptionSettings Encryption { get; set; } = new();
 }
 
 [OptionsValidator]
