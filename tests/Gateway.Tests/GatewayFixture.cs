@@ -75,7 +75,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
             ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",
-        }).ToArray();
+        }.Concat(TestEncryption.Environment).ToDictionary()).ToArray();
         SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePorts[0]}") };
         await StartClusterAsync();
 
@@ -93,7 +93,7 @@ public class GatewayFixture : IAsyncLifetime
                 ["Gateway:HttpUrl"] = PublicBaseUrl,
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",
-            });
+            }.Concat(TestEncryption.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))));
             ConfigureGateway(builder);
         });
         await Gateway.PrepareStorageAsync();

@@ -51,6 +51,11 @@ public sealed class EngineProcess : IAsyncDisposable
 
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in TestEncryption.Environment)
+        {
+            startInfo.Environment[key] = value; // the environment below may replace or blank them
+        }
+
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;
