@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Engine.Grains.Hosting;
 using Engine.Grains.Storage.DataKeys;
 
 namespace Engine.Grains.Encryption;
@@ -37,6 +38,13 @@ public sealed partial class DataKeys(KeyEncryptionKeys keks, IDataKeyStore store
         var stale = await store.ListWrappedByOthersAsync(keks.ActiveKeyId, cancellationToken);
         foreach (var wrapped in stale)
         {
+            if (!keks.Holds(wrapped.KekId))
+            {
+                throw new EngineStartupException(
+                    $"The data key of '{wrapped.Scope}' is wrapped by key-encryption key '{wrapped.KekId}', which {EncryptionSettings.SectionName}:Keys " +
+                    $"does not hold: put {EncryptionSettings.SectionName}:Keys:{wrapped.KekId} back until every silo has started with the new active key.");
+            }
+
             await store.RewrapAsync(wrapped, keks.Wrap(wrapped.Scope, keks.Unwrap(wrapped)), cancellationToken);
         }
 

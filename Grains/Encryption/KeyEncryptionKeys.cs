@@ -56,6 +56,9 @@ public sealed class KeyEncryptionKeys
         return new(keys, settings.ActiveKeyId, isThrowaway: false);
     }
 
+    /// <summary>True when the key <paramref name="kekId"/> is configured.</summary>
+    public bool Holds(string kekId) => _keys.ContainsKey(kekId);
+
     /// <summary>Wraps a data key of <paramref name="scope"/> with the active key.</summary>
     public WrappedDataKey Wrap(string scope, byte[] dataKey) =>
         new(scope, ActiveKeyId, SealedBox.Seal(_keys[ActiveKeyId], dataKey, Encoding.UTF8.GetBytes(scope)));

@@ -30,7 +30,7 @@ public sealed class ConversationGrainTests(PostgresClusterFixture fixture)
         var lead = await fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone)).GetAsync();
         Assert.All(lead.Consent, c => Assert.Equal(ConsentStatus.OptedOut, c.Status));
         var outbound = await fixture.Database.RowsAsync(
-            "SELECT body, status FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND direction = 'outbound'", tenantId, phone);
+            "SELECT body_sealed, status FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND direction = 'outbound'", tenantId, phone);
         var confirmation = Assert.Single(outbound);
         Assert.Contains("unsubscribed", (string)confirmation[0]!, StringComparison.Ordinal);
         Assert.Equal("queued", confirmation[1]);
