@@ -19,7 +19,9 @@ public sealed partial class DataKeys(KeyEncryptionKeys keks, IDataKeyStore store
     /// <summary>The scope's data key.</summary>
     public Task<byte[]> GetAsync(string scope)
     {
-        var key = _keys.GetOrAdd(scope, LoadAsync);
+        // On the thread pool: a grain's storage serializer may block on this (it is synchronous), and a
+        // load continuing on that grain's scheduler would then wait for itself.
+        var key = _keys.GetOrAdd(scope, s => Task.Run(() => LoadAsync(s)));
         if (key.IsFaulted || key.IsCanceled)
         {
             // A failed load (the database was away) is not remembered: the next caller tries again.
