@@ -4,14 +4,18 @@ using Npgsql;
 
 namespace Engine.Grains.Events;
 
-/// <summary>The events table in PostgreSQL; payloads that carry a message body are sealed (data_sealed).</summary>
+/// <summary>
+/// The events table in PostgreSQL. Payloads with a message body or a lead's profile are sealed
+/// (data_sealed): those appended here and message events; status, consent and automation events,
+/// written by SQL in the same statement as their change, stay JSON.
+/// </summary>
 public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IEventLog
 {
     public async Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (event_id) DO NOTHING
             """);
         command.Parameters.Add(new() { Value = draft.EventId });
@@ -20,7 +24,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         command.Parameters.Add(new() { Value = draft.Subject });
         command.Parameters.Add(new() { Value = (object?)draft.LeadPhone ?? DBNull.Value });
         command.Parameters.Add(new() { Value = draft.OccurredAt.ToUniversalTime() });
-        command.Parameters.Add(new() { Value = draft.DataJson });
+        command.Parameters.Add(new() { Value = (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))! });
         if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
         {
             notifier.Notify(draft.TenantId);

@@ -10,7 +10,7 @@ namespace Engine.Gateway.Tests.DataRights;
 public sealed class EncryptionAtRestTests(GatewayFixture fixture)
 {
     [Fact]
-    public async Task AfterSecretsAMessageEachWayAndAPartnerWebhook_NoColumnOfAnyTableHoldsThemInClear()
+    public async Task AfterSecretsAMessageEachWayAndAPartnerWebhook_NoColumnOfAnyTableHoldsThemOrTheLeadsNameInClear()
     {
         var tenant = await fixture.CreateTenantAsync();
         var accessToken = $"wa-access-{Guid.NewGuid():N}";
@@ -22,9 +22,9 @@ public sealed class EncryptionAtRestTests(GatewayFixture fixture)
         var subscription = await new PartnerWebhookService.PartnerWebhookServiceClient(fixture.Grpc).CreateSubscriptionAsync(
             new CreateSubscriptionRequest { TenantId = tenant.Id, Url = partner.Url }, fixture.AdminAuth);
         const string phone = "+12125550161";
-        var (outboundBody, inboundBody) = ($"outbound body {Guid.NewGuid():N}", $"inbound body {Guid.NewGuid():N}");
+        var (outboundBody, inboundBody, leadName) = ($"outbound body {Guid.NewGuid():N}", $"inbound body {Guid.NewGuid():N}", $"Ana {Guid.NewGuid():N}");
         var leads = new LeadService.LeadServiceClient(fixture.Grpc);
-        await leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = phone, Name = "Ana" }, fixture.AdminAuth);
+        await leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = phone, Name = leadName }, fixture.AdminAuth);
         await leads.RecordConsentAsync(new RecordConsentRequest { TenantId = tenant.Id, Phone = phone, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form }, fixture.AdminAuth);
 
         await new ConversationService.ConversationServiceClient(fixture.Grpc).SendMessageAsync(
@@ -44,7 +44,7 @@ public sealed class EncryptionAtRestTests(GatewayFixture fixture)
         Assert.Equal(0, await fixture.Database.CountAsync(
             "SELECT count(*) FROM orleansstorage WHERE payloadbinary IS NOT NULL AND substring(payloadbinary FROM 1 FOR 4) <> '\\x454e4301'::bytea"));
 
-        string[] secrets = [tenant.TwilioAuthToken, tenant.MetaAppSecret, accessToken, subscription.Secret, outboundBody, inboundBody];
+        string[] secrets = [tenant.TwilioAuthToken, tenant.MetaAppSecret, accessToken, subscription.Secret, outboundBody, inboundBody, leadName];
         var found = await FindInEveryColumnAsync(secrets);
         Assert.True(found.Count == 0, $"in clear: {string.Join("; ", found)}");
     }
