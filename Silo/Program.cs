@@ -8,7 +8,7 @@ try
 {
     var migrateOnly = args.Contains(MigrateOnly, StringComparer.Ordinal);
     using var host = EngineSiloHost.Build(args.Where(a => a != MigrateOnly).ToArray());
-    await host.PrepareStorageAsync();
+    await host.PrepareStorageAsync(schemaOnly: migrateOnly);
     if (migrateOnly)
     {
         return 0;

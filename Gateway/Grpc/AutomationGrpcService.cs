@@ -3,13 +3,15 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Storage.Audit;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.AutomationService: playbooks on the tenant grain, runs on automation grains.</summary>
-internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants) : V1.AutomationService.AutomationServiceBase
+internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants, AuditTrail audit)
+    : V1.AutomationService.AutomationServiceBase
 {
     private const int MaxSteps = 20;
 
@@ -18,6 +20,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
         await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         var playbook = FromProto(request.Playbook);
         var tenant = await cluster.GetGrain<ITenantGrain>(request.TenantId).PutPlaybookAsync(playbook);
+        await audit.RecordAsync(context, request.TenantId, AuditActions.PlaybookPut, playbook.PlaybookId);
         return ToProto(tenant.Playbooks.Single(p => p.PlaybookId == playbook.PlaybookId));
     }
 
@@ -30,7 +33,13 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
     public override async Task<V1.DeletePlaybookResponse> DeletePlaybook(V1.DeletePlaybookRequest request, ServerCallContext context)
     {
         await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
-        return new V1.DeletePlaybookResponse { Deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).DeletePlaybookAsync(request.PlaybookId) };
+        var deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).DeletePlaybookAsync(request.PlaybookId);
+        if (deleted)
+        {
+            await audit.RecordAsync(context, request.TenantId, AuditActions.PlaybookDeleted, request.PlaybookId);
+        }
+
+        return new V1.DeletePlaybookResponse { Deleted = deleted };
     }
 
     public override async Task<V1.GetLeadAutomationResponse> GetLeadAutomation(V1.GetLeadAutomationRequest request, ServerCallContext context)

@@ -10,31 +10,38 @@ using Microsoft.Extensions.Options;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>Who is calling: the platform administrator (no tenant), or one tenant's API key.</summary>
-internal sealed record Caller(string? TenantId, string KeyId, ApiKeyRoles Roles)
+internal sealed record Caller(string? TenantId, string KeyId, ApiKeyRoles Roles, DateTimeOffset? ExpiresAt = null)
 {
+    /// <summary>The key id of the platform administrator, as the audit log names it.</summary>
+    public const string PlatformAdminKeyId = "platform-admin";
+
     public bool IsPlatformAdmin => TenantId is null;
 }
 
 /// <summary>
 /// Reads "authorization: Bearer &lt;key&gt;", decides who the caller is, what it may touch, and how
 /// fast it may call. Unknown keys are Unauthenticated; another tenant's data or a missing role is
-/// PermissionDenied; too many calls is ResourceExhausted with a retry-after trailer.
+/// PermissionDenied; too many calls is ResourceExhausted with a retry-after trailer. The caller is kept
+/// on the call (<see cref="CallerOf"/>) for the audit log, and its key's use reported to
+/// <see cref="ApiKeyUsage"/>.
 /// </summary>
 internal sealed class CallerAuthentication : IDisposable
 {
     private const string BearerPrefix = "Bearer ";
+    private const string CallerKey = "engine.caller";
     private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan MinimumWait = TimeSpan.FromMilliseconds(50);
 
     private readonly IOptions<EngineSettings> _settings;
     private readonly IClusterClient _cluster;
     private readonly TimeProvider _time;
+    private readonly ApiKeyUsage _usage;
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly ConcurrentDictionary<string, (Caller Caller, DateTimeOffset CheckedAt)> _verified = new(StringComparer.Ordinal);
 
-    public CallerAuthentication(IOptions<EngineSettings> settings, IClusterClient cluster, TimeProvider time)
+    public CallerAuthentication(IOptions<EngineSettings> settings, IClusterClient cluster, TimeProvider time, ApiKeyUsage usage)
     {
-        (_settings, _cluster, _time) = (settings, cluster, time);
+        (_settings, _cluster, _time, _usage) = (settings, cluster, time, usage);
         var rate = settings.Value.ApiKeyCallsPerSecond;
         _limiter = PartitionedRateLimiter.Create<string, string>(keyId => RateLimitPartition.GetTokenBucketLimiter(keyId, _ => new TokenBucketRateLimiterOptions
         {
@@ -121,6 +128,12 @@ internal sealed class CallerAuthentication : IDisposable
     private async Task<Caller> AuthenticateAsync(ServerCallContext context)
     {
         var caller = await IdentifyAsync(PresentedKey(context));
+        var now = _time.GetUtcNow();
+        if (caller.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            RpcErrors.Unauthenticated($"API key {caller.KeyId} expired at {expiresAt:yyyy-MM-dd'T'HH:mm:ss'Z'}; create a new one");
+        }
+
         using var lease = _limiter.AttemptAcquire(caller.KeyId);
         if (!lease.IsAcquired)
         {
@@ -130,6 +143,12 @@ internal sealed class CallerAuthentication : IDisposable
                 new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
         }
 
+        if (caller.TenantId is { } tenantId)
+        {
+            _usage.Used(tenantId, caller.KeyId, now);
+        }
+
+        context.UserState[CallerKey] = caller;
         return caller;
     }
 
@@ -147,11 +166,15 @@ internal sealed class CallerAuthentication : IDisposable
     private static TimeSpan RetryAfter(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
 
+    /// <summary>The caller this call was authenticated as (every RPC authenticates first).</summary>
+    public static Caller CallerOf(ServerCallContext context) =>
+        context.UserState.TryGetValue(CallerKey, out var caller) ? (Caller)caller : throw new InvalidOperationException("The call was not authenticated.");
+
     private async Task<Caller> IdentifyAsync(string presented)
     {
         if (_settings.Value.AdminApiKey is { Length: > 0 } adminKey && KeysMatch(presented, adminKey))
         {
-            return new Caller(null, "platform-admin", ApiKeyRoles.Admin | ApiKeyRoles.Messaging | ApiKeyRoles.EventsRead);
+            return new Caller(null, Caller.PlatformAdminKeyId, ApiKeyRoles.Admin | ApiKeyRoles.Messaging | ApiKeyRoles.EventsRead);
         }
 
         if (!ApiKeySecrets.TryParse(presented, out var tenantId, out var keyId) || !TenantIds.IsValid(tenantId))
@@ -173,7 +196,7 @@ internal sealed class CallerAuthentication : IDisposable
             RpcErrors.Unauthenticated("the API key is not valid or was revoked");
         }
 
-        var caller = new Caller(tenantId, key.KeyId, key.Roles);
+        var caller = new Caller(tenantId, key.KeyId, key.Roles, key.ExpiresAt);
         _verified[hash] = (caller, now);
         return caller;
     }

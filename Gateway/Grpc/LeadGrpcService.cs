@@ -7,13 +7,15 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.Audit;
 using Engine.Grains.Tenants;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
-internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, TimeProvider time)
+internal sealed class LeadGrpcService(
+    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, TimeProvider time, AuditTrail audit)
     : V1.LeadService.LeadServiceBase
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
@@ -68,6 +70,9 @@ internal sealed class LeadGrpcService(IClusterClient cluster, IConsentLedger led
                 break;
         }
 
+        // The evidence is the business's free text, so it stays in the consent ledger, not here.
+        await audit.RecordAsync(context, request.TenantId, AuditActions.ConsentRecorded, phone,
+            $"channel: {channel?.ToWireName() ?? "all"}; status: {status}; source: {request.Source}; outcome: {result.Outcome}");
         return LeadMapping.ToProto(result.Lead);
     }
 

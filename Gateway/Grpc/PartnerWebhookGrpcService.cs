@@ -8,6 +8,7 @@ using System.Security.Cryptography;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Events;
+using Engine.Grains.Storage.Audit;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
@@ -15,7 +16,7 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.PartnerWebhookService: subscriptions on the tenant grain, delivery on partner-webhook grains.</summary>
 internal sealed class PartnerWebhookGrpcService(
-    IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, IOptions<EngineSettings> settings, TimeProvider time)
+    IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, IOptions<EngineSettings> settings, TimeProvider time, AuditTrail audit)
     : V1.PartnerWebhookService.PartnerWebhookServiceBase
 {
     public override async Task<V1.CreateSubscriptionResponse> CreateSubscription(V1.CreateSubscriptionRequest request, ServerCallContext context)
@@ -40,6 +41,7 @@ internal sealed class PartnerWebhookGrpcService(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), request.Url, request.EventTypes.ToArray(),
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow());
         await cluster.GetGrain<ITenantGrain>(request.TenantId).AddWebhookSubscriptionAsync(subscription);
+        await audit.RecordAsync(context, request.TenantId, AuditActions.WebhookSubscribed, subscription.SubscriptionId, $"url: {request.Url}");
         return new V1.CreateSubscriptionResponse { Subscription = await ToProtoAsync(request.TenantId, subscription), Secret = subscription.Secret };
     }
 
@@ -58,7 +60,13 @@ internal sealed class PartnerWebhookGrpcService(
     public override async Task<V1.DeleteSubscriptionResponse> DeleteSubscription(V1.DeleteSubscriptionRequest request, ServerCallContext context)
     {
         await AuthorizeAsync(context, request.TenantId);
-        return new V1.DeleteSubscriptionResponse { Deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).RemoveWebhookSubscriptionAsync(request.SubscriptionId) };
+        var deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).RemoveWebhookSubscriptionAsync(request.SubscriptionId);
+        if (deleted)
+        {
+            await audit.RecordAsync(context, request.TenantId, AuditActions.WebhookUnsubscribed, request.SubscriptionId);
+        }
+
+        return new V1.DeleteSubscriptionResponse { Deleted = deleted };
     }
 
     public override async Task<V1.ListDeadLettersResponse> ListDeadLetters(V1.ListDeadLettersRequest request, ServerCallContext context)

@@ -1,12 +1,15 @@
 using Engine.Grains.Tenants;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Storage.Audit;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 
-/// <summary>engine.v1.TenantService: an adapter from gRPC to the tenant grain.</summary>
-internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants) : V1.TenantService.TenantServiceBase
+/// <summary>engine.v1.TenantService: an adapter from gRPC to the tenant grain; its changes go to the audit log.</summary>
+internal sealed class TenantGrpcService(
+    IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants, AuditTrail audit, IAuditLog auditLog, TimeProvider time)
+    : V1.TenantService.TenantServiceBase
 {
     public override async Task<V1.Tenant> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
@@ -20,6 +23,7 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
             RpcErrors.AlreadyExists($"tenant '{request.TenantId}'");
         }
 
+        await audit.RecordAsync(context, request.TenantId, AuditActions.TenantCreated, request.TenantId);
         return TenantMapping.ToProto(creation.Tenant);
     }
 
@@ -36,6 +40,7 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
         var settings = TenantMapping.FromProto(request.Settings, current.Settings);
         var updated = await cluster.GetGrain<ITenantGrain>(request.TenantId).UpdateSettingsAsync(settings);
         tenants.Invalidate(request.TenantId);
+        await audit.RecordAsync(context, request.TenantId, AuditActions.TenantSettingsChanged, request.TenantId, AuditTrail.ChangedSettings(current.Settings, settings));
         return TenantMapping.ToProto(updated);
     }
 
@@ -60,8 +65,16 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
             RpcErrors.InvalidArgument("roles", "at least one role is required");
         }
 
+        var expiresAt = request.ExpiresAt?.ToDateTimeOffset();
+        if (expiresAt <= time.GetUtcNow())
+        {
+            RpcErrors.InvalidArgument("expires_at", "must be in the future");
+        }
+
         var (keyId, secret, hash) = ApiKeySecrets.Create(request.TenantId);
-        var key = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateApiKeyAsync(keyId, request.Name, roles, hash);
+        var key = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateApiKeyAsync(keyId, request.Name, roles, hash, expiresAt);
+        await audit.RecordAsync(context, request.TenantId, AuditActions.ApiKeyCreated, keyId,
+            $"name: {request.Name}; roles: {roles}" + (expiresAt is { } expiry ? $"; expires at {expiry:yyyy-MM-dd'T'HH:mm:ss'Z'}" : ""));
         return new V1.CreateApiKeyResponse { Key = TenantMapping.ToProto(key), Secret = secret };
     }
 
@@ -74,7 +87,24 @@ internal sealed class TenantGrpcService(IClusterClient cluster, CallerAuthentica
             RpcErrors.NotFound($"API key '{request.KeyId}' of tenant '{request.TenantId}'");
         }
 
+        await audit.RecordAsync(context, request.TenantId, AuditActions.ApiKeyRevoked, request.KeyId);
         return TenantMapping.ToProto(key);
+    }
+
+    public override async Task<V1.ListAuditLogResponse> ListAuditLog(V1.ListAuditLogRequest request, ServerCallContext context)
+    {
+        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
+        RequestValidation.RequireTenantId(request.TenantId);
+        var size = Paging.PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? 0 : Paging.Sequence(request.PageToken);
+        var page = await auditLog.ReadAsync(request.TenantId, after, size + 1, context.CancellationToken);
+        var response = new V1.ListAuditLogResponse { Entries = { page.Take(size).Select(TenantMapping.ToProto) } };
+        if (page.Count > size)
+        {
+            response.NextPageToken = Paging.SequenceToken(page[size - 1].Sequence);
+        }
+
+        return response;
     }
 
     private async Task<TenantSnapshot> GetExistingAsync(string tenantId)

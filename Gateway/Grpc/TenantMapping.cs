@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Storage.Audit;
 using Google.Protobuf.WellKnownTypes;
 using V1 = Engine.Gateway.Grpc.V1;
 
@@ -26,6 +27,17 @@ internal static class TenantMapping
         },
         CreatedAt = Timestamp.FromDateTimeOffset(key.CreatedAt),
         RevokedAt = key.RevokedAt is { } revoked ? Timestamp.FromDateTimeOffset(revoked) : null,
+        ExpiresAt = key.ExpiresAt is { } expires ? Timestamp.FromDateTimeOffset(expires) : null,
+        LastUsedAt = key.LastUsedAt is { } used ? Timestamp.FromDateTimeOffset(used) : null,
+    };
+
+    public static V1.AuditEntry ToProto(AuditEntry entry) => new()
+    {
+        ActorKeyId = entry.ActorKeyId,
+        Action = entry.Action,
+        Subject = entry.Subject,
+        Details = entry.Details ?? "",
+        OccurredAt = Timestamp.FromDateTimeOffset(entry.OccurredAt),
     };
 
     // Secrets (auth token, access token, app secret, verify token) are write-only and left out.

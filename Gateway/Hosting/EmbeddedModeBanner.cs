@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Engine.Gateway.Simulator;
+using Engine.Grains.Encryption;
 using Engine.Grains.Options;
 using Microsoft.Extensions.Options;
 
@@ -48,7 +49,10 @@ internal sealed partial class EmbeddedModeBanner(
 
     private void Show()
     {
-        LogEmbedded(logger);
+        var keys = services.GetRequiredService<KeyEncryptionKeys>();
+        LogEmbedded(logger, keys.IsThrowaway
+            ? "a THROWAWAY key-encryption key made up for this run"
+            : $"key-encryption key '{keys.ActiveKeyId}' of {EncryptionSettings.SectionName}");
         if (services.GetService<ProviderSimulator>() is not null)
         {
             LogSimulator(logger);
@@ -74,8 +78,9 @@ internal sealed partial class EmbeddedModeBanner(
     [LoggerMessage(EventId = 3010, EventName = "EmbeddedMode", Level = LogLevel.Warning, Message =
         "EMBEDDED MODE: ConnectionStrings:Postgres is not set, so this process runs a single localhost silo with " +
         "IN-MEMORY grain state, reminders and message log. NOTHING IS DURABLE: every tenant, lead, consent record " +
-        "and message is lost when it stops. Set ConnectionStrings__Postgres for a real deployment.")]
-    private static partial void LogEmbedded(ILogger logger);
+        "and message is lost when it stops; secrets and message bodies in it are encrypted with {EncryptionKey}. " +
+        "Set ConnectionStrings__Postgres (and Engine__Encryption__Keys__<id>, Engine__Encryption__ActiveKeyId) for a real deployment.")]
+    private static partial void LogEmbedded(ILogger logger, string encryptionKey);
 
     [LoggerMessage(EventId = 3011, EventName = "ProviderSimulator", Level = LogLevel.Warning, Message =
         "PROVIDER SIMULATOR: outbound SMS and WhatsApp go to the built-in simulator at /simulator, not to Twilio or Meta " +

@@ -30,7 +30,7 @@ public static class GatewayApp
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>()).AddJsonTranscoding();
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
-        builder.Services.AddSingleton<CallerAuthentication>();
+        builder.Services.AddSingleton<CallerAuthentication>().AddSingleton<ApiKeyUsage>().AddSingleton<AuditTrail>();
         builder.Services.AddWebhooks();
 
         var app = builder.Build();

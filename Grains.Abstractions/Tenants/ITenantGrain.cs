@@ -16,9 +16,13 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("update-settings")]
     Task<TenantSnapshot> UpdateSettingsAsync(TenantSettings settings);
 
-    /// <summary>Stores a new key; the caller made the secret and passes only its SHA-256.</summary>
+    /// <summary>Stores a new key, valid until <paramref name="expiresAt"/> if set; the caller made the secret and passes only its SHA-256.</summary>
     [Alias("create-api-key")]
-    Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256);
+    Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256, DateTimeOffset? expiresAt = null);
+
+    /// <summary>Notes that a key was used at <paramref name="at"/>; stored at most about once a minute per key.</summary>
+    [Alias("record-api-key-use")]
+    Task RecordApiKeyUseAsync(string keyId, DateTimeOffset at);
 
     /// <summary>Revokes a key; null when the tenant has no such key.</summary>
     [Alias("revoke-api-key")]
@@ -40,7 +44,7 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("remove-webhook")]
     Task<bool> RemoveWebhookSubscriptionAsync(string subscriptionId);
 
-    /// <summary>The live key with this id and secret hash, or null.</summary>
+    /// <summary>The unrevoked key with this id and secret hash (expired or not: the caller says which), or null.</summary>
     [Alias("authenticate"), ReadOnly]
     Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256);
 }

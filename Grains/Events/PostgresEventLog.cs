@@ -1,16 +1,21 @@
 using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Encryption;
 using Npgsql;
 
 namespace Engine.Grains.Events;
 
-/// <summary>The events table in PostgreSQL.</summary>
-public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier) : IEventLog
+/// <summary>
+/// The events table in PostgreSQL. Payloads with a message body or a lead's profile are sealed
+/// (data_sealed): those appended here and message events; status, consent and automation events,
+/// written by SQL in the same statement as their change, stay JSON.
+/// </summary>
+public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IEventLog
 {
     public async Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
-            VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (event_id) DO NOTHING
             """);
         command.Parameters.Add(new() { Value = draft.EventId });
@@ -19,7 +24,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         command.Parameters.Add(new() { Value = draft.Subject });
         command.Parameters.Add(new() { Value = (object?)draft.LeadPhone ?? DBNull.Value });
         command.Parameters.Add(new() { Value = draft.OccurredAt.ToUniversalTime() });
-        command.Parameters.Add(new() { Value = draft.DataJson });
+        command.Parameters.Add(new() { Value = (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))! });
         if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
         {
             notifier.Notify(draft.TenantId);
@@ -57,7 +62,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
             )
             UPDATE events e SET cursor = $3 + w.n
             FROM waiting w WHERE e.event_seq = w.event_seq
-            RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text, e.event_seq
+            RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text, e.event_seq, e.data_sealed
             """, connection, transaction))
         {
             assign.Parameters.Add(new() { Value = tenantId });
@@ -69,7 +74,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
             while (await reader.ReadAsync(cancellationToken))
             {
                 assigned.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, reader.GetString(2), reader.GetString(3),
-                    reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+                    reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(reader, tenantId, clearOrdinal: 5, sealedOrdinal: 7)));
                 maxSequence = Math.Max(maxSequence, reader.GetInt64(6));
             }
 
@@ -91,7 +96,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
     public async Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT cursor, event_id, type, subject, occurred_at, data::text
+            SELECT cursor, event_id, type, subject, occurred_at, data::text, data_sealed
             FROM events WHERE tenant_id = $1 AND cursor > $2 ORDER BY cursor LIMIT $3
             """);
         command.Parameters.Add(new() { Value = tenantId });
@@ -120,16 +125,19 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier
         return tenants;
     }
 
-    private static async Task<IReadOnlyList<EngineEvent>> ReadEventsAsync(NpgsqlCommand command, string tenantId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<EngineEvent>> ReadEventsAsync(NpgsqlCommand command, string tenantId, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<EngineEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, reader.GetString(2), reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.GetString(5)));
+                reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(reader, tenantId, clearOrdinal: 5, sealedOrdinal: 6)));
         }
 
         return events;
     }
+
+    private ValueTask<string> OpenDataAsync(NpgsqlDataReader reader, string tenantId, int clearOrdinal, int sealedOrdinal) =>
+        cipher.OpenEventDataAsync(tenantId, reader.IsDBNull(sealedOrdinal) ? null : reader.GetFieldValue<byte[]>(sealedOrdinal), reader.IsDBNull(clearOrdinal) ? null : reader.GetString(clearOrdinal));
 }

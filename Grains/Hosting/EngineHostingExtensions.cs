@@ -1,9 +1,12 @@
 using Engine.Grains.Options;
 using System.Net;
 using Engine.Grains.Delivery;
+using Engine.Grains.Encryption;
 using Engine.Grains.Events;
 using StackExchange.Redis;
 using Engine.Grains.Storage;
+using Engine.Grains.Storage.Audit;
+using Engine.Grains.Storage.DataKeys;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
@@ -40,6 +43,8 @@ public static partial class EngineHostingExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.TryAddSingleton<EngineMetrics>();
         builder.Services.TryAddSingleton<TenantCache>();
+        var embedded = builder.Configuration.GetConnectionStrings().IsEmbedded;
+        builder.Services.TryAddSingleton(sp => KeyEncryptionKeys.FromSettings(sp.GetRequiredService<IOptions<EngineSettings>>().Value.Encryption, embedded));
         return builder;
     }
 
@@ -111,6 +116,8 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<InMemoryEarlyStatuses>();
             builder.Services.AddSingleton<IEarlyStatuses>(sp => sp.GetRequiredService<InMemoryEarlyStatuses>());
             builder.Services.AddSingleton<IMessageRetention, InMemoryMessageRetention>();
+            builder.Services.AddSingleton<IAuditLog, InMemoryAuditLog>();
+            builder.Services.AddSingleton<IDataKeyStore, InMemoryDataKeyStore>().AddSingleton<DataKeys>().AddSingleton<PayloadCipher>();
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -223,14 +230,17 @@ public static partial class EngineHostingExtensions
     // rather than the providers' default Newtonsoft JSON: that JSON writes computed members and, on
     // reading, fills in the objects a state's initialisers created, so a shared default such as
     // LeadProfile.Empty would be overwritten with one lead's data and show up on every new lead.
+    // The payload is then sealed whole, so secrets and personal data in state are never stored in clear.
     private static void StoreStateInOrleansFormat<TOptions>(IServiceCollection services)
         where TOptions : class, IStorageProviderSerializerOptions =>
         services.AddOptions<TOptions>(GrainStorage.Name)
-            .PostConfigure<Orleans.Serialization.Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer));
+            .PostConfigure<Orleans.Serialization.Serializer, DataKeys>((options, serializer, keys) =>
+                options.GrainStorageSerializer = new SealedGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), keys));
 
     /// <summary>
-    /// The message log, consent ledger, automation log and event log on the registered
-    /// <see cref="NpgsqlDataSource"/>; their writes emit events and poke the tenant's relay grain.
+    /// The message log, consent ledger, automation log, event log, audit log and data keys on the
+    /// registered <see cref="NpgsqlDataSource"/>; their writes emit events and poke the tenant's relay grain.
+    /// Needs a <see cref="KeyEncryptionKeys"/> (<see cref="AddEngineSettings"/> registers it).
     /// </summary>
     public static IServiceCollection AddEnginePostgresStores(this IServiceCollection services) => services
         .AddSingleton<IEventNotifier, GrainEventNotifier>()
@@ -242,7 +252,11 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IAutomationLog, PostgresAutomationLog>()
         .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>()
         .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>()
-        .AddSingleton<IMessageRetention, PostgresMessageRetention>();
+        .AddSingleton<IMessageRetention, PostgresMessageRetention>()
+        .AddSingleton<IAuditLog, PostgresAuditLog>()
+        .AddSingleton<IDataKeyStore, PostgresDataKeyStore>()
+        .AddSingleton<DataKeys>()
+        .AddSingleton<PayloadCipher>();
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

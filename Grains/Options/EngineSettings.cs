@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Engine.Grains.Encryption;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Grains.Options;
@@ -35,6 +36,9 @@ public sealed class EngineSettings
     /// a tenant could otherwise point one at the engine's own network. For local development and tests.
     /// </summary>
     public bool AllowPrivateWebhookTargets { get; set; }
+
+    /// <summary>Key-encryption keys of the data at rest (checked at start by <see cref="KeyEncryptionKeys"/>).</summary>
+    public EncryptionSettings Encryption { get; set; } = new();
 }
 
 [OptionsValidator]

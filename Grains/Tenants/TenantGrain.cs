@@ -4,6 +4,7 @@ using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Events;
+using Engine.Grains.Policies;
 
 namespace Engine.Grains.Tenants;
 
@@ -65,7 +66,7 @@ internal sealed class TenantGrain(
         return Snapshot();
     }
 
-    public async Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256)
+    public async Task<ApiKeyInfo> CreateApiKeyAsync(string keyId, string name, ApiKeyRoles roles, string secretSha256, DateTimeOffset? expiresAt = null)
     {
         RequireExists();
         if (state.State.ApiKeys.Find(k => k.KeyId == keyId) is { } existing)
@@ -73,7 +74,7 @@ internal sealed class TenantGrain(
             return existing;
         }
 
-        var key = new ApiKeyInfo(keyId, name, roles, secretSha256, time.GetUtcNow(), null);
+        var key = new ApiKeyInfo(keyId, name, roles, secretSha256, time.GetUtcNow(), null, expiresAt);
         state.State.ApiKeys.Add(key);
         await SaveAsync();
         return key;
@@ -94,6 +95,16 @@ internal sealed class TenantGrain(
         }
 
         return state.State.ApiKeys[index];
+    }
+
+    public async Task RecordApiKeyUseAsync(string keyId, DateTimeOffset at)
+    {
+        var index = state.State.ApiKeys.FindIndex(k => k.KeyId == keyId);
+        if (index >= 0 && ApiKeyUsePolicy.IsWorthRecording(state.State.ApiKeys[index].LastUsedAt, at))
+        {
+            state.State.ApiKeys[index] = state.State.ApiKeys[index] with { LastUsedAt = at };
+            await SaveAsync();
+        }
     }
 
     public Task<ApiKeyInfo?> AuthenticateAsync(string keyId, string secretSha256)

@@ -30,6 +30,8 @@ up() {
   done
   export ConnectionStrings__Postgres="$ENGINE_TEST_POSTGRES" ConnectionStrings__Redis="$ENGINE_TEST_REDIS"
   export Orleans__ClusterId=local Engine__PublicBaseUrl="http://127.0.0.1:$http_port" Logging__Console__FormatterName=json
+  # A throwaway key-encryption key, like the throwaway database it protects.
+  export Engine__Encryption__ActiveKeyId=local Engine__Encryption__Keys__local="$(openssl rand -base64 32)"
   (cd "$dir/publish/Silo" && dotnet Engine.Silo.dll --migrate-only) >"$dir/migrate.log" 2>&1 || { cat "$dir/migrate.log" >&2; exit 1; }
   for i in 1 2; do
     (cd "$dir/publish/Silo" && exec env Orleans__SiloPort=$((11110 + i)) Orleans__GatewayPort=$((29999 + i)) \

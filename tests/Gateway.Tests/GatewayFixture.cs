@@ -85,7 +85,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
             ["Engine__AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
             ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",
-        }).ToArray();
+        }.Concat(TestEncryption.Environment).ToDictionary()).ToArray();
         SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePorts[0]}") };
         await StartClusterAsync();
 
@@ -105,7 +105,7 @@ public class GatewayFixture : IAsyncLifetime
                 ["Gateway:HttpUrl"] = PublicBaseUrl,
                 ["Gateway:GrpcUrl"] = $"http://127.0.0.1:{grpcPort}",
                 ["Logging:LogLevel:Default"] = "Warning",
-            });
+            }.Concat(TestEncryption.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))));
             ConfigureGateway(builder);
         });
         await Gateway.PrepareStorageAsync();

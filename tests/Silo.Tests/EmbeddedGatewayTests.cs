@@ -30,6 +30,7 @@ public sealed class EmbeddedGatewayTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, status);
         Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(30));
         Assert.Contains("NOTHING IS DURABLE", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("encrypted with a THROWAWAY key-encryption key made up for this run", gateway.Output, StringComparison.Ordinal);
 
         // The service is built from the embedded stores before it checks the key, so a missing
         // store would fail here with something other than UNAUTHENTICATED.

@@ -127,7 +127,7 @@ public sealed class MultiSiloProcessTests
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    private static async Task WaitForServingAsync(GrpcChannel channel, EngineProcess gateway)
+    internal static async Task WaitForServingAsync(GrpcChannel channel, EngineProcess gateway)
     {
         var health = new Health.HealthClient(channel);
         try

@@ -56,4 +56,40 @@ public sealed class StartupErrorTests
         Assert.Equal(2, exitCode);
         Assert.Contains("ConnectionStrings:Postgres is not set", process.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Silo")]
+    [InlineData("Gateway")]
+    public async Task PostgresHost_WithoutAnActiveEncryptionKey_ExitsWithOneLineNamingTheSetting(string project)
+    {
+        await using var process = EngineProcess.Start(project, new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = await TestServices.CreateDatabaseAsync("nokey"),
+            ["Engine__Encryption__ActiveKeyId"] = "",
+            ["Gateway__HttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}",
+            ["Gateway__GrpcUrl"] = $"http://127.0.0.1:{FreePorts.Next()}",
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("cannot start: Engine:Encryption:ActiveKeyId is not set", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Silo_WithAKeyThatIsNot32BytesOfBase64_ExitsWithOneLineNamingTheKey()
+    {
+        await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = await TestServices.CreateDatabaseAsync("badkey"),
+            ["Engine__Encryption__Keys__short"] = Convert.ToBase64String(new byte[16]),
+            ["Engine__Encryption__ActiveKeyId"] = "short",
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Engine:Encryption:Keys:short is not 32 bytes in base64", process.Output, StringComparison.Ordinal);
+    }
 }

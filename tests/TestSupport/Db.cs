@@ -1,4 +1,5 @@
 using System.Globalization;
+using Engine.Grains.Encryption;
 using Npgsql;
 
 namespace Engine.TestSupport;
@@ -25,9 +26,31 @@ public static class Db
         return rows;
     }
 
-    /// <summary>The rows with every value as invariant text (null stays null).</summary>
-    public static async Task<List<string?[]>> TextRowsAsync(this NpgsqlDataSource db, string sql, params object[] args) =>
-        (await db.RowsAsync(sql, args)).Select(row => row.Select(v => v is null ? null : Convert.ToString(v, CultureInfo.InvariantCulture)).ToArray()).ToList();
+    /// <summary>
+    /// The rows with every value as invariant text (null stays null); a value the engine sealed
+    /// (message_log.body_sealed, events.data_sealed) comes back opened.
+    /// </summary>
+    public static async Task<List<string?[]>> TextRowsAsync(this NpgsqlDataSource db, string sql, params object[] args)
+    {
+        var rows = new List<string?[]>();
+        foreach (var row in await db.RowsAsync(sql, args))
+        {
+            var text = new string?[row.Length];
+            for (var i = 0; i < row.Length; i++)
+            {
+                text[i] = row[i] switch
+                {
+                    null => null,
+                    byte[] bytes when SealedBox.IsSealed(bytes) => await SealedValues.OpenAsync(db, bytes),
+                    var value => Convert.ToString(value, CultureInfo.InvariantCulture),
+                };
+            }
+
+            rows.Add(text);
+        }
+
+        return rows;
+    }
 
     private static NpgsqlCommand Command(NpgsqlDataSource db, string sql, object[] args)
     {

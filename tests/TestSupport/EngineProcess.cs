@@ -52,6 +52,16 @@ public sealed class EngineProcess : IAsyncDisposable
 
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Production";
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
+        // A PostgreSQL-backed process needs a key-encryption key (the environment below may replace or
+        // blank it); an embedded one is left to make up its own.
+        if (environment.ContainsKey("ConnectionStrings__Postgres"))
+        {
+            foreach (var (key, value) in TestEncryption.Environment)
+            {
+                startInfo.Environment[key] = value;
+            }
+        }
+
         foreach (var (key, value) in environment)
         {
             startInfo.Environment[key] = value;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Encryption;
 using Engine.Grains.Events;
 using Engine.Grains.Policies;
 using Npgsql;
@@ -9,8 +10,11 @@ using NpgsqlTypes;
 
 namespace Engine.Grains.Storage.Messages;
 
-/// <summary>The conversation log in PostgreSQL's message_log table.</summary>
-public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier) : IConversationLog
+/// <summary>
+/// The conversation log in PostgreSQL's message_log table. Bodies, and the events that carry them, are
+/// stored sealed with the tenant's data key.
+/// </summary>
+public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IConversationLog
 {
     public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
     {
@@ -20,13 +24,13 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
             WITH inserted AS (
                 INSERT INTO message_log
                     (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                     message_type, body, status, status_rank, error_code, occurred_at, template, purpose)
+                     message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19)
                 ON CONFLICT DO NOTHING
                 RETURNING 1
             ), evt AS (
-                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data)
-                SELECT $15, $2, $16, $17, $3, $13, $18::jsonb FROM inserted WHERE $15::text IS NOT NULL
+                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
+                SELECT $15, $2, $16, $17, $3, $13, $18 FROM inserted WHERE $15::text IS NOT NULL
                 ON CONFLICT (event_id) DO NOTHING
             )
             SELECT count(*) FROM inserted
@@ -39,7 +43,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         command.Parameters.Add(new() { Value = record.Provider.ToWireName() });
         command.Parameters.Add(new() { Value = (object?)record.ProviderMessageId ?? DBNull.Value });
         command.Parameters.Add(new() { Value = record.MessageType });
-        command.Parameters.Add(new() { Value = (object?)record.Body ?? DBNull.Value });
+        command.Parameters.Add(new() { Value = (object?)await cipher.SealAsync(record.TenantId, PayloadCipher.MessageBody, record.Body) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(new() { Value = record.Status.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(record.Status) });
         command.Parameters.Add(new() { Value = (object?)record.ErrorCode ?? DBNull.Value });
@@ -48,7 +52,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         command.Parameters.Add(new() { Value = (object?)evt?.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)evt?.Type ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = (object?)evt?.Subject ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)evt?.DataJson ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)await cipher.SealAsync(record.TenantId, PayloadCipher.EventData, evt?.DataJson) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
         command.Parameters.Add(new() { Value = record.Purpose.ToWireName() });
         var inserted = (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
         if (inserted && evt is not null)
@@ -186,7 +190,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at
+            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at, body_sealed
             FROM message_log
             WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3
               AND ($4::timestamptz IS NULL OR (occurred_at, message_id) < ($4, $5))
@@ -212,7 +216,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
                 Enum.Parse<Provider>(reader.GetString(2), ignoreCase: true),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
+                await cipher.OpenBodyAsync(tenantId, reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9), reader.IsDBNull(5) ? null : reader.GetString(5)),
                 Enum.Parse<DeliveryStatus>(reader.GetString(6), ignoreCase: true),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.GetFieldValue<DateTimeOffset>(8)));

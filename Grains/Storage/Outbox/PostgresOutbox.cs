@@ -4,6 +4,7 @@ using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Encryption;
 using Engine.Grains.Events;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage.Messages;
@@ -13,12 +14,12 @@ using NpgsqlTypes;
 namespace Engine.Grains.Storage.Outbox;
 
 /// <summary>The outbox in PostgreSQL: message_log rows with status queued.</summary>
-public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier notifier) : IOutbox
+public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IOutbox
 {
     public async Task<IReadOnlyList<QueuedMessage>> ReadAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT message_id, lead_phone, body, template, occurred_at, attempted_at, attempts, purpose
+            SELECT message_id, lead_phone, body, template, occurred_at, attempted_at, attempts, purpose, body_sealed
             FROM message_log
             WHERE tenant_id = $1 AND channel = $2 AND direction = 'outbound' AND status = 'queued'
             ORDER BY occurred_at, message_id
@@ -34,7 +35,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
             items.Add(new QueuedMessage(
                 reader.GetGuid(0),
                 reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
+                await cipher.OpenBodyAsync(tenantId, reader.IsDBNull(8) ? null : reader.GetFieldValue<byte[]>(8), reader.IsDBNull(2) ? null : reader.GetString(2)),
                 reader.IsDBNull(3) ? null : JsonSerializer.Deserialize<TemplateRef>(reader.GetString(3)),
                 reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),

@@ -1,19 +1,21 @@
+using System.Text.Json.Nodes;
+using Engine.Grains.Encryption;
 using Npgsql;
 
 namespace Engine.Grains.Storage.Retention;
 
-/// <summary>Retention on message_log, events, send_requests and early_statuses (indexes in 19-retention.sql).</summary>
-public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource) : IMessageRetention
+/// <summary>Retention on message_log, events, send_requests and early_statuses (indexes in 21-retention.sql).</summary>
+public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource, PayloadCipher cipher) : IMessageRetention
 {
     // Plain FOR UPDATE, in key order: a row being written (a status, a cursor being assigned) is waited
     // for, briefly, rather than skipped, so an empty batch means nothing is left.
     private const string BlankMessagesSql = """
         WITH doomed AS (
             SELECT message_id FROM message_log
-            WHERE tenant_id = $1 AND occurred_at < $2 AND body IS NOT NULL AND status NOT IN ('queued', 'scheduled')
+            WHERE tenant_id = $1 AND occurred_at < $2 AND (body IS NOT NULL OR body_sealed IS NOT NULL) AND status NOT IN ('queued', 'scheduled')
             ORDER BY message_id LIMIT $3 FOR UPDATE
         ), blanked AS (
-            UPDATE message_log m SET body = NULL FROM doomed d WHERE m.message_id = d.message_id RETURNING 1
+            UPDATE message_log m SET body = NULL, body_sealed = NULL FROM doomed d WHERE m.message_id = d.message_id RETURNING 1
         )
         SELECT count(*)::int FROM blanked
         """;
@@ -60,10 +62,49 @@ public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource) : IMes
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var blank = Command(connection, BlankMessagesSql, tenantId, before, batchSize);
         var messages = (int)(await blank.ExecuteScalarAsync(cancellationToken))!;
+        var (stripped, lastCursor) = await StripSealedEventsAsync(connection, tenantId, before, batchSize, cancellationToken);
         await using var strip = Command(connection, StripEventsSql, tenantId, before, batchSize);
         await using var reader = await strip.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new BodyPurge(messages, reader.GetInt32(0), reader.GetInt64(1));
+        return new BodyPurge(messages, stripped + reader.GetInt32(0), Math.Max(lastCursor, reader.GetInt64(1)));
+    }
+
+    // A sealed message event cannot be edited in SQL: it is opened here, loses its body, and is kept as
+    // clear JSON, since what is left (ids, number, status, times) is what status events hold in clear.
+    private const string SealedMessageEventsSql = """
+        SELECT event_seq, data_sealed FROM events
+        WHERE tenant_id = $1 AND occurred_at < $2 AND data_sealed IS NOT NULL AND type LIKE 'message.%'
+        ORDER BY event_seq LIMIT $3 FOR UPDATE
+        """;
+
+    private async Task<(int Stripped, long LastCursor)> StripSealedEventsAsync(NpgsqlConnection connection, string tenantId, DateTimeOffset before, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var sealedEvents = new List<(long Seq, byte[] Data)>();
+        await using (var select = Command(connection, SealedMessageEventsSql, tenantId, before, batchSize))
+        {
+            select.Transaction = transaction;
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sealedEvents.Add((reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+            }
+        }
+
+        var lastCursor = 0L;
+        foreach (var (seq, data) in sealedEvents)
+        {
+            var json = JsonNode.Parse(await cipher.OpenEventDataAsync(tenantId, data, null))!.AsObject();
+            json.Remove("body");
+            await using var update = new NpgsqlCommand("UPDATE events SET data = $1::jsonb, data_sealed = NULL WHERE event_seq = $2 RETURNING coalesce(cursor, 0)", connection, transaction)
+            {
+                Parameters = { new() { Value = json.ToJsonString() }, new() { Value = seq } },
+            };
+            lastCursor = Math.Max(lastCursor, (long)(await update.ExecuteScalarAsync(cancellationToken))!);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (sealedEvents.Count, lastCursor);
     }
 
     public async Task<int> DeleteMessagesAsync(string tenantId, DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default)

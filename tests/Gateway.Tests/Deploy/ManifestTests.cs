@@ -31,13 +31,13 @@ public sealed class ManifestTests
         [EngineRole.Silo] =
         [
             "ConnectionStrings:Postgres", "ConnectionStrings:Redis", "Orleans:ClusterId", "Orleans:ServiceId", "Orleans:AdvertisedIPAddress",
-            "Engine:PublicBaseUrl", "Providers:Twilio:BaseUrl", "Providers:WhatsApp:BaseUrl", "Silo:HttpUrl",
+            "Engine:PublicBaseUrl", "Providers:Twilio:BaseUrl", "Providers:WhatsApp:BaseUrl", "Silo:HttpUrl", "Engine:Encryption:ActiveKeyId",
         ],
         [EngineRole.Migrate] = ["ConnectionStrings:Postgres"],
         [EngineRole.Gateway] =
         [
             "ConnectionStrings:Postgres", "ConnectionStrings:Redis", "Orleans:ClusterId", "Orleans:ServiceId",
-            "Engine:AdminApiKey", "Engine:PublicBaseUrl", "Gateway:HttpUrl", "Gateway:GrpcUrl",
+            "Engine:AdminApiKey", "Engine:PublicBaseUrl", "Gateway:HttpUrl", "Gateway:GrpcUrl", "Engine:Encryption:ActiveKeyId",
         ],
     };
 
@@ -59,10 +59,14 @@ public sealed class ManifestTests
         foreach (var container in containers)
         {
             var known = Binds[container.Role].SelectMany(KeysOf).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            var unknown = container.Settings.Keys.Where(k => !known.Contains(k) && !PlatformPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
+            var unknown = container.Settings.Keys.Where(k => !IsKnown(known, k) && !PlatformPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)));
             Assert.True(!unknown.Any(), $"{container.Source} sets {string.Join(", ", unknown)}, which the {container.Role} does not read");
             var missing = Required[container.Role].Where(k => !container.Settings.ContainsKey(k));
             Assert.True(!missing.Any(), $"{container.Source} does not set {string.Join(", ", missing)}");
+            if (container.Settings.TryGetValue("Engine:Encryption:ActiveKeyId", out var activeKeyId))
+            {
+                Assert.True(container.Settings.ContainsKey($"Engine:Encryption:Keys:{activeKeyId}"), $"{container.Source} does not set the active key Engine:Encryption:Keys:{activeKeyId}");
+            }
         }
     }
 
@@ -117,10 +121,16 @@ public sealed class ManifestTests
 
     private static string SectionOf(Type settings) => (string)settings.GetField("SectionName")!.GetValue(null)!;
 
-    // "Providers:Twilio:BaseUrl" and friends: every settable property, nested settings classes walked.
+    // "Providers:Twilio:BaseUrl" and friends: every settable property, nested settings classes walked; a
+    // dictionary is a prefix ("Engine:Encryption:Keys:*"), its keys being the operator's to choose.
     private static IEnumerable<string> KeysOf(Type settings) => KeysOf(settings, SectionOf(settings));
 
     private static IEnumerable<string> KeysOf(Type type, string prefix) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).SelectMany(p =>
-            p.PropertyType.IsClass && p.PropertyType != typeof(string) ? KeysOf(p.PropertyType, $"{prefix}:{p.Name}") : [$"{prefix}:{p.Name}"]);
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0).SelectMany(p =>
+            p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>) ? [$"{prefix}:{p.Name}:*"]
+            : p.PropertyType.IsClass && p.PropertyType != typeof(string) ? KeysOf(p.PropertyType, $"{prefix}:{p.Name}")
+            : [$"{prefix}:{p.Name}"]);
+
+    private static bool IsKnown(HashSet<string> known, string key) =>
+        known.Contains(key) || known.Any(k => k.EndsWith(":*", StringComparison.Ordinal) && key.StartsWith(k[..^1], StringComparison.OrdinalIgnoreCase));
 }

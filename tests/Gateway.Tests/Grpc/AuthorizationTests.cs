@@ -89,8 +89,10 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
 
         Assert.StartsWith($"ek.{tenant.Id}.", created.Secret, StringComparison.Ordinal);
         Assert.Equal("0", stored.Single()[0]); // the secret is nowhere in the stored state...
-        Assert.NotEqual("0", stored.Single()[1]); // ...while its hash is
+        Assert.Equal("0", stored.Single()[1]); // ...and its hash is sealed with the rest of it (README, Data rights)
         Assert.Equal(created.Key.KeyId, fetched.ApiKeys.Single().KeyId);
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = "+12125550109" },
+            new Metadata { { "authorization", $"Bearer {created.Secret}" } }); // the stored hash authenticates it
         Assert.Empty(fetched.Settings.Sms.AuthToken); // secrets are write-only
     }
 

@@ -19,7 +19,7 @@ public sealed class ConversationServiceTests(GatewayFixture fixture)
 
         Assert.Equal(SendStatus.Queued, sent.Status);
         var row = Assert.Single(await fixture.Database.TextRowsAsync(
-            "SELECT status, body, direction FROM message_log WHERE message_id = $1::uuid", sent.MessageId));
+            "SELECT status, body_sealed, direction FROM message_log WHERE message_id = $1::uuid", sent.MessageId));
         Assert.Equal(("Hi Ana, tour at 5?", "outbound"), (row[1], row[2]));
         Assert.Contains(row[0], new[] { "queued", "sending", "sent", "delivered" }); // the sender may already be at it
     }

@@ -26,7 +26,7 @@ public sealed class TwilioWebhookEndpointTests(GatewayFixture fixture)
         Assert.Equal("text/xml", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("<Response/>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var rows = await fixture.Database.TextRowsAsync(
-            "SELECT lead_phone, channel, direction, provider, body, status FROM message_log WHERE tenant_id = $1 AND provider_message_id = $2", tenant.Id, sid);
+            "SELECT lead_phone, channel, direction, provider, body_sealed, status FROM message_log WHERE tenant_id = $1 AND provider_message_id = $2", tenant.Id, sid);
         Assert.Equal([["+12125550142", "sms", "inbound", "twilio", "Is the 2BR still available?", "received"]], rows);
     }
 

@@ -26,7 +26,7 @@ public sealed class WhatsAppUserIdTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal([[userId, "whatsapp", "Is the flat still free?"]],
-            await fixture.Database.TextRowsAsync("SELECT lead_phone, channel, body FROM message_log WHERE tenant_id = $1", tenant.Id));
+            await fixture.Database.TextRowsAsync("SELECT lead_phone, channel, body_sealed FROM message_log WHERE tenant_id = $1", tenant.Id));
         var lead = await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, WhatsappUserId = userId }, fixture.AdminAuth);
         Assert.Equal(("", userId, "ana.lima", "Ana"), (lead.Phone, lead.WhatsappUserId, lead.Username, lead.Name));
         Assert.Empty(await fixture.ListRejectedAsync(tenant));
@@ -121,7 +121,8 @@ public sealed class WhatsAppUserIdTests(GatewayFixture fixture)
         await PostAsync(tenant, Message($"\"from_user_id\":\"{userId}\"", "it's me again"));
 
         Assert.Equal([["+" + phone, "hello"], ["+" + phone, "it's me again"]],
-            await fixture.Database.TextRowsAsync("SELECT lead_phone, body FROM message_log WHERE tenant_id = $1 AND direction = 'inbound' ORDER BY body", tenant.Id));
+            (await fixture.Database.TextRowsAsync("SELECT lead_phone, body_sealed FROM message_log WHERE tenant_id = $1 AND direction = 'inbound'", tenant.Id))
+                .OrderBy(row => row[1], StringComparer.Ordinal));
     }
 
     [Fact]
@@ -180,7 +181,7 @@ public sealed class WhatsAppUserIdTests(GatewayFixture fixture)
         $$$"""{"profile":{"name":"Ana"{{{(username is null ? "" : $",\"username\":\"{username}\"")}}}},"user_id":"{{{userId}}}"{{{(waId is null ? "" : $",\"wa_id\":\"{waId}\"")}}}}""";
 
     private async Task<List<string?[]>> BodiesAsync(TestTenant tenant) =>
-        await fixture.Database.TextRowsAsync("SELECT lead_phone, body FROM message_log WHERE tenant_id = $1 ORDER BY body", tenant.Id);
+        [.. (await fixture.Database.TextRowsAsync("SELECT lead_phone, body_sealed FROM message_log WHERE tenant_id = $1", tenant.Id)).OrderBy(row => row[1], StringComparer.Ordinal)];
 
     private static string NewUserId() => $"US.{Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999)}";
 

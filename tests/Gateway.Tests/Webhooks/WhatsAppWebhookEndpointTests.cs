@@ -46,7 +46,7 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var rows = await fixture.Database.TextRowsAsync(
-            "SELECT provider_message_id, lead_phone, channel, provider, message_type, body FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id);
+            "SELECT provider_message_id, lead_phone, channel, provider, message_type, body_sealed FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id);
         Assert.Equal(
         [
             [$"wamid.{id}.1", "+16505551234", "whatsapp", "meta", "text", "Hi, still for sale?"],
@@ -106,7 +106,7 @@ public sealed class WhatsAppWebhookEndpointTests(GatewayFixture fixture)
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, retried.StatusCode));
         Assert.Equal(
             [[$"wamid.{id}.1", "first"], [$"wamid.{id}.2", "second"], [$"wamid.{id}.3", "third"]],
-            await fixture.Database.TextRowsAsync("SELECT provider_message_id, body FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id));
+            await fixture.Database.TextRowsAsync("SELECT provider_message_id, body_sealed FROM message_log WHERE tenant_id = $1 ORDER BY provider_message_id", tenant.Id));
         var rejected = Assert.Single(await fixture.ListRejectedAsync(tenant));
         Assert.Equal(("meta", "message", "missing_from"), (rejected.Provider, rejected.Kind, rejected.Code));
         Assert.Equal("messages[].from is missing and the item names no user id", rejected.Reason);

@@ -29,10 +29,10 @@ public sealed class ConversationGrainTests(PostgresClusterFixture fixture)
         Assert.Equal((SendDisposition.Rejected, RejectionCode.OptedOut), (whatsApp.Disposition, whatsApp.Rejection));
         var lead = await fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone)).GetAsync();
         Assert.All(lead.Consent, c => Assert.Equal(ConsentStatus.OptedOut, c.Status));
-        var outbound = await fixture.Database.RowsAsync(
-            "SELECT body, status FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND direction = 'outbound'", tenantId, phone);
+        var outbound = await fixture.Database.TextRowsAsync(
+            "SELECT body_sealed, status FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND direction = 'outbound'", tenantId, phone);
         var confirmation = Assert.Single(outbound);
-        Assert.Contains("unsubscribed", (string)confirmation[0]!, StringComparison.Ordinal);
+        Assert.Contains("unsubscribed", confirmation[0], StringComparison.Ordinal);
         Assert.Equal("queued", confirmation[1]);
         Assert.Equal(2, await fixture.Database.CountAsync(
             "SELECT count(*) FROM consent_ledger WHERE tenant_id = $1 AND lead_phone = $2 AND source = 'keyword'", tenantId, phone));

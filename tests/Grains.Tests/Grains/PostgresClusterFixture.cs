@@ -1,3 +1,4 @@
+using Engine.Grains.Encryption;
 using Engine.Grains.Tenants;
 using Engine.Grains.Hosting;
 using Engine.Grains.Storage;
@@ -32,6 +33,8 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
             .AddSingleton(_ => NpgsqlDataSource.Create(connectionString))
             .AddSingleton<TenantCache>()
             .AddSingleton<Engine.Grains.Telemetry.EngineMetrics>()
+            .AddSingleton(KeyEncryptionKeys.FromSettings(
+                new EncryptionSettings { Keys = { [TestEncryption.KeyId] = TestEncryption.Key }, ActiveKeyId = TestEncryption.KeyId }, embedded: false))
             .AddEnginePostgresStores());
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -19,6 +19,23 @@ public sealed class TenantGrainTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task RecordApiKeyUse_StoresAUse_ThenIgnoresUsesWithinTheMinute()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var grain = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
+        await grain.CreateApiKeyAsync("k1", "crm", ApiKeyRoles.Messaging, new string('a', 64));
+        var first = DateTimeOffset.Parse("2026-06-10T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+
+        await grain.RecordApiKeyUseAsync("k1", first);
+        await grain.RecordApiKeyUseAsync("k1", first.AddSeconds(30));
+        var withinTheMinute = (await grain.GetAsync()).ApiKeys.Single().LastUsedAt;
+        await grain.RecordApiKeyUseAsync("k1", first.AddSeconds(61));
+
+        Assert.Equal(first, withinTheMinute);
+        Assert.Equal(first.AddSeconds(61), (await grain.GetAsync()).ApiKeys.Single().LastUsedAt);
+    }
+
+    [Fact]
     public async Task Get_Unknown_DoesNotExist()
     {
         var tenant = await fixture.Grains.GetGrain<ITenantGrain>("never-created").GetAsync();

@@ -1,6 +1,7 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Encryption;
 using Engine.Grains.Events;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
@@ -8,6 +9,7 @@ using Engine.Grains.Storage.Retention;
 using Engine.Grains.Storage.SendRequests;
 using Engine.Grains.Tests.Grains;
 using Engine.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Engine.Grains.Tests.Storage;
@@ -30,17 +32,18 @@ public sealed class MessageRetentionTests(PostgresClusterFixture fixture)
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var tenantId = $"ret-{Guid.NewGuid():N}"[..20];
-        var log = new PostgresConversationLog(fixture.Database, new GrainEventNotifier(fixture.Grains, time));
+        var cipher = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>();
+        var log = new PostgresConversationLog(fixture.Database, new GrainEventNotifier(fixture.Grains, time), cipher);
         var sends = new PostgresSendRequests(fixture.Database);
-        var retention = new PostgresMessageRetention(fixture.Database);
+        var retention = new PostgresMessageRetention(fixture.Database, cipher);
         var (old, recent, queued) = await StoreStoryAsync(log, sends, tenantId, time.GetUtcNow());
 
         await PurgeAsync(retention, tenantId, time.GetUtcNow(), batchSize: 1);
 
         Assert.Equal([[old.MessageId.ToString(), null], [queued.MessageId.ToString(), "waiting"], [recent.MessageId.ToString(), "recent"]],
-            await fixture.Database.TextRowsAsync("SELECT message_id::text, body FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenantId));
-        Assert.Equal([[recent.MessageId.ToString()]], await fixture.Database.TextRowsAsync(
-            "SELECT DISTINCT data->>'messageId' FROM events WHERE tenant_id = $1 AND data ? 'body'", tenantId));
+            await fixture.Database.TextRowsAsync("SELECT message_id::text, body_sealed FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenantId));
+        Assert.Equal([recent.MessageId.ToString()], await MessagesWithBodyInEventsAsync(tenantId));
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM events WHERE tenant_id = $1 AND data ? 'body'", tenantId));
 
         time.Advance(TimeSpan.FromDays(35));
         await PurgeAsync(retention, tenantId, time.GetUtcNow(), batchSize: 1);
@@ -48,8 +51,17 @@ public sealed class MessageRetentionTests(PostgresClusterFixture fixture)
         Assert.Equal([[queued.MessageId.ToString()], [recent.MessageId.ToString()]],
             await fixture.Database.TextRowsAsync("SELECT message_id::text FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenantId));
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM send_requests WHERE tenant_id = $1 AND message_id = $2", tenantId, old.MessageId));
-        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM events WHERE tenant_id = $1 AND data ? 'body'", tenantId));
+        Assert.Empty(await MessagesWithBodyInEventsAsync(tenantId));
     }
+
+    // Message events are sealed: what is still sealed still has its body (TextRowsAsync opens them).
+    private async Task<string[]> MessagesWithBodyInEventsAsync(string tenantId) =>
+        (await fixture.Database.TextRowsAsync("SELECT data_sealed FROM events WHERE tenant_id = $1 AND data_sealed IS NOT NULL AND type LIKE 'message.%'", tenantId))
+            .Select(row => System.Text.Json.JsonDocument.Parse(row[0]!).RootElement)
+            .Where(data => data.TryGetProperty("body", out _))
+            .Select(data => data.GetProperty("messageId").GetString()!)
+            .Distinct()
+            .ToArray();
 
     [Fact]
     public async Task InMemory_FollowsTheSameRules()
