@@ -23,6 +23,7 @@ public static class GatewayApp
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>();
+        builder.Services.AddSingleton<LeadExport>();
         builder.Services.AddWebhooks();
 
         var app = builder.Build();

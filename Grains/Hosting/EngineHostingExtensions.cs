@@ -1,6 +1,7 @@
 using Engine.Grains.Options;
 using System.Net;
 using Engine.Grains.Delivery;
+using Engine.Grains.Erasure;
 using Engine.Grains.Events;
 using StackExchange.Redis;
 using Engine.Grains.Storage;
@@ -71,6 +72,10 @@ public static partial class EngineHostingExtensions
         }
     }
 
+    /// <summary>The engine settings as configured now (needed while the host is being built).</summary>
+    public static EngineSettings GetEngineSettings(this IConfiguration configuration) =>
+        configuration.GetSection(EngineSettings.SectionName).Get<EngineSettings>() ?? new();
+
     /// <summary>The cluster settings as configured now (needed while the host is being built).</summary>
     public static ClusterSettings GetClusterSettings(this IConfiguration configuration) =>
         configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new();
@@ -97,15 +102,20 @@ public static partial class EngineHostingExtensions
             }
 
             builder.Services.AddSingleton<IEventNotifier, GrainEventNotifier>();
-            builder.Services.AddSingleton<IEventLog, InMemoryEventLog>();
+            builder.Services.AddInMemoryStore<IEventLog, InMemoryEventLog>();
             builder.Services.AddSingleton<InMemoryMessageTable>();
             builder.Services.AddSingleton<IConversationLog, InMemoryConversationLog>();
             builder.Services.AddSingleton<IOutbox, InMemoryOutbox>();
-            builder.Services.AddSingleton<ISendRequests, InMemorySendRequests>();
-            builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
-            builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
-            builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
-            builder.Services.AddSingleton<IEarlyStatuses, InMemoryEarlyStatuses>();
+            builder.Services.AddInMemoryStore<ISendRequests, InMemorySendRequests>();
+            builder.Services.AddInMemoryStore<IConsentLedger, InMemoryConsentLedger>();
+            builder.Services.AddInMemoryStore<IAutomationLog, InMemoryAutomationLog>();
+            builder.Services.AddInMemoryStore<IDeadLetterStore, InMemoryDeadLetterStore>();
+            builder.Services.AddInMemoryStore<IEarlyStatuses, InMemoryEarlyStatuses>();
+            builder.Services.AddInMemoryStore<IErasureJobs, InMemoryErasureJobs>();
+            builder.Services.AddSingleton<ISuppressionList>(sp => sp.GetRequiredService<InMemoryErasureJobs>());
+            builder.Services.AddSingleton<IPersonalRecords, InMemoryPersonalRecords>();
+            builder.Services.AddSingleton<ILeadHistory, InMemoryLeadHistory>();
+            builder.Services.AddErasure(AddressHasher.FromSettings(builder.Configuration.GetEngineSettings().SuppressionKey, generateIfMissing: true));
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -119,6 +129,7 @@ public static partial class EngineHostingExtensions
         builder.AddPostgres(connections.Postgres!, applySchema: true);
         builder.AddRedis();
         builder.Services.AddEnginePostgresStores();
+        builder.Services.AddErasure(AddressHasher.FromSettings(builder.Configuration.GetEngineSettings().SuppressionKey, generateIfMissing: false));
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
@@ -230,7 +241,26 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IConsentLedger, PostgresConsentLedger>()
         .AddSingleton<IAutomationLog, PostgresAutomationLog>()
         .AddSingleton<IDeadLetterStore, PostgresDeadLetterStore>()
-        .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>();
+        .AddSingleton<IEarlyStatuses, PostgresEarlyStatuses>()
+        .AddSingleton<IErasureJobs, PostgresErasureJobs>()
+        .AddSingleton<ISuppressionList, PostgresSuppressionList>()
+        .AddSingleton<IPersonalRecords, PostgresPersonalRecords>()
+        .AddSingleton<ILeadHistory, PostgresLeadHistory>();
+
+    // Erasure needs the in-memory stores by their own types too; each is still one instance.
+    private static void AddInMemoryStore<TService, TStore>(this IServiceCollection services)
+        where TService : class
+        where TStore : class, TService
+    {
+        services.AddSingleton<TStore>();
+        services.AddSingleton<TService>(sp => sp.GetRequiredService<TStore>());
+    }
+
+    private static void AddErasure(this IServiceCollection services, AddressHasher hasher)
+    {
+        services.AddSingleton(hasher);
+        services.AddSingleton<ErasureAudit>();
+    }
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

@@ -22,6 +22,14 @@ public sealed class EngineSettings
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;
+
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the HMAC key of the suppression records that outlive an
+    /// erasure. A secret; never change it (old records would no longer match). Without it, on
+    /// PostgreSQL, EraseLead is refused; the embedded engine makes one up per run.
+    /// </summary>
+    [Base64String, MinLength(44)]
+    public string? SuppressionKey { get; set; }
 }
 
 [OptionsValidator]

@@ -10,6 +10,10 @@ public sealed class InMemorySendRequests : ISendRequests
     public Task<StoredSend?> FindAsync(string tenantId, string idempotencyKey, CancellationToken cancellationToken = default) =>
         Task.FromResult(_sends.GetValueOrDefault((tenantId, idempotencyKey)));
 
+    /// <summary>Erasure: removes a lead's answers; returns how many.</summary>
+    public int RemoveLead(string tenantId, string leadPhone) =>
+        _sends.Where(s => s.Key.Item1 == tenantId && s.Value.LeadPhone == leadPhone).Count(s => _sends.TryRemove(s.Key, out _));
+
     public Task RecordAsync(StoredSend send, CancellationToken cancellationToken = default)
     {
         _sends.TryAdd((send.TenantId, send.IdempotencyKey), send);
