@@ -32,6 +32,7 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
             .AddSingleton(_ => NpgsqlDataSource.Create(connectionString))
             .AddSingleton<TenantCache>()
             .AddSingleton<Engine.Grains.Telemetry.EngineMetrics>()
+            .AddSingleton(Engine.Grains.Erasure.AddressHasher.FromSettings(null, generateIfMissing: true))
             .AddEnginePostgresStores());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
