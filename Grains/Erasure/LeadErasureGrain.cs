@@ -95,7 +95,9 @@ internal sealed class LeadErasureGrain(
                 + await GrainFactory.GetGrain<IEventRelayGrain>(tenantId).ForgetAsync(removed.StreamCursors);
         }
 
-        var finishedAt = time.GetUtcNow();
+        var now = time.GetUtcNow();
+        var finishedAt = now.AddTicks(-(now.Ticks % 10)); // microseconds, as the job row keeps it: a repeated call answers the same
+
         await jobs.FinishAsync(tenantId, job.AddressHash, counts, finishedAt);
         notifier.Notify(tenantId);
         var erasure = new LeadErasure(ErasureOutcome.Erased, job.AddressHash, finishedAt, counts);

@@ -21,7 +21,9 @@ public sealed class PostgresErasureJobs(NpgsqlDataSource dataSource) : IErasureJ
 
     public async Task<ErasureJob> BeginAsync(ErasureJob job, IReadOnlyList<Suppression> suppressions, CancellationToken cancellationToken = default)
     {
-        await using var batch = dataSource.CreateBatch();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var suppression in suppressions)
         {
             var suppress = new NpgsqlBatchCommand("""
@@ -56,10 +58,6 @@ public sealed class PostgresErasureJobs(NpgsqlDataSource dataSource) : IErasureJ
         read.Parameters.Add(new() { Value = job.AddressHash });
         batch.BatchCommands.Add(read);
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        batch.Connection = connection;
-        batch.Transaction = transaction;
         ErasureJob stored;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {

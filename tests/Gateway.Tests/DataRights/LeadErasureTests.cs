@@ -3,8 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Tests.Grpc;
+using Engine.Grains.Erasure;
 using Engine.TestSupport;
 using Grpc.Core;
+using Orleans;
 
 namespace Engine.Gateway.Tests.DataRights;
 
@@ -88,6 +90,51 @@ public sealed class LeadErasureTests(GatewayFixture fixture)
             () => Leads.EraseLeadAsync(new EraseLeadRequest { TenantId = tenant.Id, Phone = "not a number" }, fixture.AdminAuth).ResponseAsync, "phone");
 
         Assert.Equal("Kept", (await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550182" }, fixture.AdminAuth)).Name);
+    }
+
+    [Fact]
+    public async Task EraseInterruptedAfterItsJobWasWritten_IsFinishedByTheNextCall()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        const string phone = "+12125550184";
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = phone, Name = "Half Erased" }, fixture.AdminAuth);
+        await WriteUnfinishedJobAsync(tenant.Id, phone, TimeSpan.Zero);
+
+        var erased = await Leads.EraseLeadAsync(new EraseLeadRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth);
+
+        Assert.False(erased.AlreadyErased);
+        Assert.True(erased.Removed["events"] > 0);
+        await GrpcAssert.FailsWithAsync(StatusCode.NotFound,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth).ResponseAsync, "lead");
+        Assert.Equal(["crashed-key"], (await fixture.Database.TextRowsAsync(
+            "SELECT requested_by FROM erasure_jobs WHERE tenant_id = $1 AND finished_at IS NOT NULL AND lead_address IS NULL", tenant.Id)).Select(r => r[0]));
+    }
+
+    [Fact]
+    public async Task EraseInterruptedAndNeverCalledAgain_IsFinishedByTheResumer()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        const string phone = "+12125550185";
+        await Leads.UpsertLeadAsync(new UpsertLeadRequest { TenantId = tenant.Id, Phone = phone, Name = "Left Behind" }, fixture.AdminAuth);
+        await WriteUnfinishedJobAsync(tenant.Id, phone, TimeSpan.FromMinutes(5));
+
+        await fixture.Cluster.GetGrain<IErasureResumerGrain>(0).WatchAsync(); // what the crashed erasure had done before its job row
+
+        await Eventually.GetAsync(() => fixture.Database.CountAsync("SELECT count(*) FROM erasure_jobs WHERE tenant_id = $1 AND finished_at IS NOT NULL", tenant.Id),
+            n => n == 1, TimeSpan.FromMinutes(3), "the resumer to finish the erasure");
+        await GrpcAssert.FailsWithAsync(StatusCode.NotFound,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = phone }, fixture.AdminAuth).ResponseAsync, "lead");
+        Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM events WHERE tenant_id = $1 AND lead_phone = $2", tenant.Id, phone));
+    }
+
+    // The job row as an erasure writes it before removing anything, as if its silo died right after.
+    private async Task WriteUnfinishedJobAsync(string tenantId, string phone, TimeSpan age)
+    {
+        var hash = new AddressHasher(Convert.FromBase64String(GatewayFixture.SuppressionKey)).Hash(tenantId, phone);
+        await fixture.Database.CountAsync("""
+            WITH j AS (INSERT INTO erasure_jobs (tenant_id, address_hash, lead_address, requested_by, requested_at) VALUES ($1, $2, $3, 'crashed-key', now() - $4::interval) RETURNING 1)
+            SELECT count(*) FROM j
+            """, tenantId, hash, phone, $"{age.TotalSeconds} seconds");
     }
 
     private async Task<JsonElement> ReadErasedEventAsync(string tenantId)

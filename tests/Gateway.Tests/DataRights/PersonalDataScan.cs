@@ -30,7 +30,7 @@ internal static class PersonalDataScan
             var match = column[2] == "bytea"
                 ? $"position(convert_to(f, 'UTF8') in {name}) > 0"
                 : $"strpos({name}::text, f) > 0";
-            var hits = await database.CountAsync($"SELECT count(*) FROM {table}, unnest($1::text[]) f WHERE {match}", forms);
+            var hits = await database.CountAsync($"SELECT count(*) FROM {table}, unnest($1::text[]) f WHERE {match}", (object)forms);
             if (hits > 0)
             {
                 found.Add($"{column[0]}.{column[1]} ({hits})");
