@@ -24,6 +24,16 @@ public sealed class AddressHasher(byte[]? key)
     public static string PartnerMatchHash(string identifier) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identifier)));
 
     /// <summary>A hasher with the configured key, or with a random one when <paramref name="generateIfMissing"/> (embedded engine).</summary>
-    public static AddressHasher FromSettings(string? base64Key, bool generateIfMissing) =>
-        new(base64Key is { Length: > 0 } ? Convert.FromBase64String(base64Key) : generateIfMissing ? RandomNumberGenerator.GetBytes(32) : null);
+    public static AddressHasher FromSettings(string? base64Key, bool generateIfMissing)
+    {
+        if (base64Key is not { Length: > 0 })
+        {
+            return new(generateIfMissing ? RandomNumberGenerator.GetBytes(32) : null);
+        }
+
+        var key = new byte[base64Key.Length];
+        return Convert.TryFromBase64String(base64Key, key, out var length) && length >= 32
+            ? new(key[..length])
+            : throw new Hosting.EngineStartupException("Engine:SuppressionKey must be at least 32 random bytes, base64-encoded (openssl rand -base64 32)");
+    }
 }

@@ -28,8 +28,7 @@ public sealed class EngineSettings
     /// erasure. A secret; never change it (old records would no longer match). Without it, on
     /// PostgreSQL, EraseLead is refused; the embedded engine makes one up per run.
     /// </summary>
-    [Base64String, MinLength(44)]
-    public string? SuppressionKey { get; set; }
+    public string? SuppressionKey { get; set; } // checked where it is decoded, AddressHasher.FromSettings
 }
 
 [OptionsValidator]
