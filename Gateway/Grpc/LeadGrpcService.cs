@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Erasure;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
@@ -15,7 +16,7 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
 internal sealed class LeadGrpcService(
-    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, TimeProvider time, AuditTrail audit)
+    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit)
     : V1.LeadService.LeadServiceBase
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
@@ -107,6 +108,50 @@ internal sealed class LeadGrpcService(
         {
             MessageId = result.MessageId.ToString(),
             Lead = LeadMapping.ToProto(await Lead(request.TenantId, phone).GetAsync()),
+        };
+    }
+
+    public override async Task<Google.Api.HttpBody> ExportLead(V1.ExportLeadRequest request, ServerCallContext context)
+    {
+        var (_, phone) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, ApiKeyRoles.Admin);
+        var lead = await Lead(request.TenantId, phone).GetAsync();
+        if (!lead.Exists)
+        {
+            RpcErrors.NotFound($"lead {phone} of tenant '{request.TenantId}'");
+        }
+
+        var document = await export.BuildAsync(lead, context.CancellationToken);
+        await audit.RecordAsync(context, request.TenantId, AuditActions.Exported, phone);
+        return new Google.Api.HttpBody { ContentType = "application/json", Data = ByteString.CopyFrom(document) };
+    }
+
+    public override async Task<V1.EraseLeadResponse> EraseLead(V1.EraseLeadRequest request, ServerCallContext context)
+    {
+        var (caller, phone) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, ApiKeyRoles.Admin);
+        var erasure = await cluster.GetGrain<ILeadErasureGrain>(GrainKeys.Lead(request.TenantId, phone)).EraseAsync(caller.KeyId);
+        switch (erasure.Outcome)
+        {
+            case ErasureOutcome.NotFound:
+                RpcErrors.NotFound($"lead {phone} of tenant '{request.TenantId}'");
+                break;
+            case ErasureOutcome.NotConfigured:
+                RpcErrors.FailedPrecondition("erasure needs Engine:SuppressionKey (the key of the suppression records an erasure keeps); configure it on the silos");
+                break;
+        }
+
+        if (erasure.Outcome != ErasureOutcome.AlreadyErased)
+        {
+            // By erasure id: the entries naming the person's address were just blanked.
+            await audit.RecordAsync(context, request.TenantId, AuditActions.Erased, $"erasure/{erasure.ErasureId}",
+                string.Join(", ", erasure.Removed.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}={r.Value}")));
+        }
+
+        return new V1.EraseLeadResponse
+        {
+            ErasureId = erasure.ErasureId,
+            ErasedAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(erasure.ErasedAt!.Value),
+            Removed = { erasure.Removed.ToDictionary() },
+            AlreadyErased = erasure.Outcome == ErasureOutcome.AlreadyErased,
         };
     }
 
@@ -246,12 +291,16 @@ internal sealed class LeadGrpcService(
         return item.Email.Length > 0 && !item.Email.Contains('@', StringComparison.Ordinal) ? $"email: '{item.Email}' is not an email address" : null;
     }
 
-    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, bool link)
+    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, bool link) =>
+        (await AuthorizeAsync(context, tenantId, rawPhone, whatsAppUserId, ApiKeyRoles.Messaging, link)).Phone;
+
+    private async Task<(Caller Caller, string Phone)> AuthorizeAsync(
+        ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, ApiKeyRoles role, bool link = false)
     {
         RequestValidation.RequireTenantId(tenantId);
-        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
+        var caller = await authentication.AuthorizeAsync(context, tenantId, role);
         await RequestValidation.RequireTenantAsync(tenants, tenantId);
-        return await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link);
+        return (caller, await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link));
     }
 
     private ILeadGrain Lead(string tenantId, string phone) => cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));

@@ -31,6 +31,7 @@ public static class GatewayApp
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>().AddSingleton<ApiKeyUsage>().AddSingleton<AuditTrail>();
+        builder.Services.AddSingleton<LeadExport>();
         builder.Services.AddWebhooks();
 
         var app = builder.Build();

@@ -32,4 +32,8 @@ public interface IAutomationGrain : IGrainWithStringKey
     /// <summary>The runs in progress.</summary>
     [Alias("runs"), ReadOnly]
     Task<IReadOnlyList<AutomationRun>> GetRunsAsync();
+
+    /// <summary>Erasure: forgets this grain's stored state and reminders, then deactivates (see ILeadErasureGrain).</summary>
+    [Alias("erase")]
+    Task EraseAsync();
 }

@@ -35,4 +35,8 @@ public interface IConversationGrain : IGrainWithStringKey
     /// <summary>The recent window, the last inbound time and pending sends.</summary>
     [Alias("get"), ReadOnly]
     Task<ConversationSnapshot> GetAsync();
+
+    /// <summary>Erasure: forgets this grain's stored state and reminders, then deactivates (see ILeadErasureGrain).</summary>
+    [Alias("erase")]
+    Task EraseAsync();
 }

@@ -27,12 +27,14 @@ public static class EventTypes
     public const string MessageSuppressed = "message.suppressed";
     /// <summary>A playbook step fired.</summary>
     public const string AutomationStepFired = "automation.step_fired";
+    /// <summary>A lead was erased on request; partners should erase their copy (see README "Data rights").</summary>
+    public const string LeadErased = "lead.erased";
 
     /// <summary>Every type, for validating subscription filters.</summary>
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         LeadCreated, LeadUpdated, ConsentChanged, MessageReceived, MessageQueued, MessageSent, MessageDelivered,
-        MessageRead, MessageFailed, MessageCanceled, MessageSuppressed, AutomationStepFired,
+        MessageRead, MessageFailed, MessageCanceled, MessageSuppressed, AutomationStepFired, LeadErased,
     };
 }
 

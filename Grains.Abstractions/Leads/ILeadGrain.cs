@@ -21,4 +21,8 @@ public interface ILeadGrain : IGrainWithStringKey
     /// </summary>
     [Alias("record-consent")]
     Task<ConsentResult> RecordConsentAsync(ConsentChange change);
+
+    /// <summary>Erasure: forgets this grain's stored state and reminders, then deactivates (see ILeadErasureGrain).</summary>
+    [Alias("erase")]
+    Task EraseAsync();
 }

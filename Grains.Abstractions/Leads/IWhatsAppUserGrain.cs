@@ -15,4 +15,8 @@ public interface IWhatsAppUserGrain : IGrainWithStringKey
     /// <summary>Links the id to <paramref name="leadAddress"/> unless it is linked already; returns the lead it belongs to.</summary>
     [Alias("link")]
     Task<string> LinkAsync(string leadAddress);
+
+    /// <summary>Erasure: forgets this grain's stored state and reminders, then deactivates (see ILeadErasureGrain).</summary>
+    [Alias("erase")]
+    Task EraseAsync();
 }

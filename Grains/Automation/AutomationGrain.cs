@@ -61,6 +61,34 @@ internal sealed partial class AutomationGrain(
     public Task OptedOutAsync(Channel? channel) =>
         ChangeRunsAsync(runs => runs.RemoveAll(r => channel is null || r.Channel == channel) > 0);
 
+    public async Task EraseAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            state.State.Runs.Clear();
+            if (await this.GetReminder(DueReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+
+            _reminderDueAt = null;
+            if (state.RecordExists)
+            {
+                await state.ClearStateAsync();
+            }
+
+            state.State = new AutomationState();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        ScheduleTimer(); // no runs: the timer stops
+        DeactivateOnIdle();
+    }
+
     public Task<IReadOnlyList<AutomationRun>> GetRunsAsync() => Task.FromResult<IReadOnlyList<AutomationRun>>(state.State.Runs.ToArray());
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => FireDueAsync(CancellationToken.None);

@@ -181,7 +181,7 @@ internal sealed partial class ConversationGrain(
         }
 
         var lead = knownLead ?? await Lead.GetAsync();
-        if (!lead.Exists)
+        if (!lead.Exists && lead.ConsentOn(_channel) != ConsentStatus.OptedOut) // an erased person's opt-out still refuses
         {
             return Rejected(messageId, RejectionCode.UnknownLead, $"lead {_phone} of tenant '{_tenantId}' does not exist (create it with LeadService.UpsertLead)");
         }
@@ -292,6 +292,19 @@ internal sealed partial class ConversationGrain(
         await EnsureHistoryAsync();
         return new ConversationSnapshot(
             _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
+    }
+
+    public async Task EraseAsync()
+    {
+        state.State.Pending.Clear();
+        await EnsureReminderAsync(); // with nothing pending: the timer stopped, the reminder unregistered
+        if (state.RecordExists)
+        {
+            await state.ClearStateAsync();
+        }
+
+        state.State = new ConversationState();
+        DeactivateOnIdle(); // the recent window and last inbound time go with the activation
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>

@@ -49,6 +49,10 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
         return Task.CompletedTask;
     }
 
+    // Runs between publishing turns (the grain is not reentrant), so a batch that was being added to
+    // the stream when its rows were erased is in the stream by now, and is deleted here too.
+    public async Task<int> ForgetAsync(IReadOnlyList<long> cursors) => _bus is null ? 0 : await _bus.DeleteAsync(TenantId, cursors);
+
     private async Task PublishAsync()
     {
         try

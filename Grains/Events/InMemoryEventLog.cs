@@ -66,6 +66,27 @@ public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog
         }
     }
 
+    /// <summary>A lead's events, in the order they were written.</summary>
+    public IReadOnlyList<(EventDraft Draft, long? Cursor)> OfLead(string tenantId, string leadPhone)
+    {
+        lock (_gate)
+        {
+            return [.. _events.Where(e => e.Draft.TenantId == tenantId && e.Draft.LeadPhone == leadPhone)];
+        }
+    }
+
+    /// <summary>Erasure: removes a lead's events; returns their ids.</summary>
+    public IReadOnlyList<string> RemoveLead(string tenantId, string leadPhone)
+    {
+        lock (_gate)
+        {
+            var removed = _events.Where(e => e.Draft.TenantId == tenantId && e.Draft.LeadPhone == leadPhone).Select(e => e.Draft.EventId).ToArray();
+            _events.RemoveAll(e => e.Draft.TenantId == tenantId && e.Draft.LeadPhone == leadPhone);
+            _ids.ExceptWith(removed);
+            return removed;
+        }
+    }
+
     public Task<long> LastCursorAsync(string tenantId, CancellationToken cancellationToken = default)
     {
         lock (_gate)

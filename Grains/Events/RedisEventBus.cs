@@ -44,6 +44,10 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
     public Task TrimThroughAsync(string tenantId, long cursor) =>
         redis.GetDatabase().StreamTrimByMinIdAsync(StreamKey(tenantId), $"{cursor + 1}-0");
 
+    /// <summary>Deletes the entries of these cursors (an erasure); returns how many existed.</summary>
+    public async Task<int> DeleteAsync(string tenantId, IReadOnlyList<long> cursors) =>
+        cursors.Count == 0 ? 0 : (int)await redis.GetDatabase().StreamDeleteAsync(StreamKey(tenantId), [.. cursors.Select(c => (RedisValue)$"{c}-1")]);
+
     /// <summary>The newest cursor in the stream, or 0 when it is empty.</summary>
     public async Task<long> LastCursorAsync(string tenantId)
     {

@@ -2,6 +2,7 @@ using Engine.Grains.Options;
 using System.Net;
 using Engine.Grains.Delivery;
 using Engine.Grains.Encryption;
+using Engine.Grains.Erasure;
 using Engine.Grains.Events;
 using StackExchange.Redis;
 using Engine.Grains.Storage;
@@ -77,6 +78,10 @@ public static partial class EngineHostingExtensions
         }
     }
 
+    /// <summary>The engine settings as configured now (needed while the host is being built).</summary>
+    public static EngineSettings GetEngineSettings(this IConfiguration configuration) =>
+        configuration.GetSection(EngineSettings.SectionName).Get<EngineSettings>() ?? new();
+
     /// <summary>The cluster settings as configured now (needed while the host is being built).</summary>
     public static ClusterSettings GetClusterSettings(this IConfiguration configuration) =>
         configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new();
@@ -103,21 +108,23 @@ public static partial class EngineHostingExtensions
             }
 
             builder.Services.AddSingleton<IEventNotifier, GrainEventNotifier>();
-            builder.Services.AddSingleton<InMemoryEventLog>();
-            builder.Services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<InMemoryEventLog>());
+            builder.Services.AddInMemoryStore<IEventLog, InMemoryEventLog>();
             builder.Services.AddSingleton<InMemoryMessageTable>();
             builder.Services.AddSingleton<IConversationLog, InMemoryConversationLog>();
             builder.Services.AddSingleton<IOutbox, InMemoryOutbox>();
-            builder.Services.AddSingleton<InMemorySendRequests>();
-            builder.Services.AddSingleton<ISendRequests>(sp => sp.GetRequiredService<InMemorySendRequests>());
-            builder.Services.AddSingleton<IConsentLedger, InMemoryConsentLedger>();
-            builder.Services.AddSingleton<IAutomationLog, InMemoryAutomationLog>();
-            builder.Services.AddSingleton<IDeadLetterStore, InMemoryDeadLetterStore>();
-            builder.Services.AddSingleton<InMemoryEarlyStatuses>();
-            builder.Services.AddSingleton<IEarlyStatuses>(sp => sp.GetRequiredService<InMemoryEarlyStatuses>());
+            builder.Services.AddInMemoryStore<ISendRequests, InMemorySendRequests>();
+            builder.Services.AddInMemoryStore<IConsentLedger, InMemoryConsentLedger>();
+            builder.Services.AddInMemoryStore<IAutomationLog, InMemoryAutomationLog>();
+            builder.Services.AddInMemoryStore<IDeadLetterStore, InMemoryDeadLetterStore>();
+            builder.Services.AddInMemoryStore<IEarlyStatuses, InMemoryEarlyStatuses>();
+            builder.Services.AddInMemoryStore<IErasureJobs, InMemoryErasureJobs>();
+            builder.Services.AddSingleton<ISuppressionList>(sp => sp.GetRequiredService<InMemoryErasureJobs>());
+            builder.Services.AddSingleton<IPersonalRecords, InMemoryPersonalRecords>();
+            builder.Services.AddSingleton<ILeadHistory, InMemoryLeadHistory>();
             builder.Services.AddSingleton<IMessageRetention, InMemoryMessageRetention>();
             builder.Services.AddSingleton<IAuditLog, InMemoryAuditLog>();
             builder.Services.AddSingleton<IDataKeyStore, InMemoryDataKeyStore>().AddSingleton<DataKeys>().AddSingleton<PayloadCipher>();
+            builder.Services.AddErasure(AddressHasher.FromSettings(builder.Configuration.GetEngineSettings().SuppressionKey, generateIfMissing: true));
             StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
@@ -131,6 +138,7 @@ public static partial class EngineHostingExtensions
         builder.AddPostgres(connections.Postgres!, applySchema: true);
         builder.AddRedis();
         builder.Services.AddEnginePostgresStores();
+        builder.Services.AddErasure(AddressHasher.FromSettings(builder.Configuration.GetEngineSettings().SuppressionKey, generateIfMissing: false));
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
@@ -256,7 +264,26 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IAuditLog, PostgresAuditLog>()
         .AddSingleton<IDataKeyStore, PostgresDataKeyStore>()
         .AddSingleton<DataKeys>()
-        .AddSingleton<PayloadCipher>();
+        .AddSingleton<PayloadCipher>()
+        .AddSingleton<IErasureJobs, PostgresErasureJobs>()
+        .AddSingleton<ISuppressionList, PostgresSuppressionList>()
+        .AddSingleton<IPersonalRecords, PostgresPersonalRecords>()
+        .AddSingleton<ILeadHistory, PostgresLeadHistory>();
+
+    // Erasure needs the in-memory stores by their own types too; each is still one instance.
+    private static void AddInMemoryStore<TService, TStore>(this IServiceCollection services)
+        where TService : class
+        where TStore : class, TService
+    {
+        services.AddSingleton<TStore>();
+        services.AddSingleton<TService>(sp => sp.GetRequiredService<TStore>());
+    }
+
+    private static void AddErasure(this IServiceCollection services, AddressHasher hasher)
+    {
+        services.AddSingleton(hasher);
+        services.AddSingleton<ErasureAudit>();
+    }
 
     /// <summary>
     /// Registers the shared <see cref="NpgsqlDataSource"/>; <see cref="PostgresStartup.PrepareStorageAsync"/>

@@ -3,6 +3,7 @@ using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Erasure;
 using Engine.Grains.Events;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Policies;
@@ -19,6 +20,8 @@ internal sealed class LeadGrain(
     IConsentLedger ledger,
     IConversationLog conversationLog,
     IEventLog events,
+    ISuppressionList suppressions,
+    AddressHasher hasher,
     TenantCache tenants,
     EngineMetrics metrics,
     TimeProvider time) : Grain, ILeadGrain
@@ -32,10 +35,31 @@ internal sealed class LeadGrain(
     private string _phone = ""; // the lead's address: its number, or its WhatsApp user id
     private (string? Number, IReadOnlyList<string> Zones) _numberTimeZones = (null, []);
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone) = GrainKeys.ParseLead(this.GetPrimaryKeyString());
-        return Task.CompletedTask;
+        if (!state.State.Exists && hasher.IsConfigured)
+        {
+            // An erased person who had opted out is opted out again from their first new contact on:
+            // the record is kept in state from here, and stored when the lead is created.
+            foreach (var suppression in await suppressions.FindAsync(_tenantId, hasher.Hash(_tenantId, _phone), cancellationToken))
+            {
+                state.State.Consent[suppression.Channel] = new ConsentRecord(suppression.Channel, ConsentStatus.OptedOut, suppression.Source,
+                    $"opted out on {suppression.OptedOutAt:yyyy-MM-dd}; kept on the suppression list when the person's records were erased",
+                    suppression.OptedOutAt);
+            }
+        }
+    }
+
+    public async Task EraseAsync()
+    {
+        if (state.RecordExists)
+        {
+            await state.ClearStateAsync();
+        }
+
+        state.State = new LeadState();
+        DeactivateOnIdle(); // the next activation reads the suppression list
     }
 
     public async Task<LeadUpsert> UpsertAsync(LeadProfilePatch patch)

@@ -20,4 +20,15 @@ internal sealed class WhatsAppUserGrain(
         await state.WriteStateAsync();
         return leadAddress;
     }
+
+    public async Task EraseAsync()
+    {
+        if (state.RecordExists)
+        {
+            await state.ClearStateAsync();
+        }
+
+        state.State = new WhatsAppUserState();
+        DeactivateOnIdle();
+    }
 }

@@ -39,6 +39,13 @@ public sealed class EngineSettings
 
     /// <summary>Key-encryption keys of the data at rest (checked at start by <see cref="KeyEncryptionKeys"/>).</summary>
     public EncryptionSettings Encryption { get; set; } = new();
+
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the HMAC key of the suppression records that outlive an
+    /// erasure. A secret; never change it (old records would no longer match). Without it, on
+    /// PostgreSQL, EraseLead is refused; the embedded engine makes one up per run.
+    /// </summary>
+    public string? SuppressionKey { get; set; } // checked where it is decoded, AddressHasher.FromSettings
 }
 
 [OptionsValidator]

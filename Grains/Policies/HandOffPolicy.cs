@@ -40,6 +40,9 @@ public static class HandOffPolicy
     /// <inheritdoc cref="OptedOut"/>
     public const string WindowClosed = "window_closed";
 
+    /// <summary>Why a waiting message was canceled: the person was erased.</summary>
+    public const string Erased = "erased";
+
     /// <summary>
     /// Decides one message of <paramref name="purpose"/> on <paramref name="channel"/> (free-form text unless
     /// <paramref name="isTemplate"/>): at hand-off, and when a scheduled message falls due.

@@ -55,6 +55,10 @@ public static class PhoneNumberNormalizer
             ? Normalize(waId)
             : Normalize("+" + waId.Trim());
 
+    /// <summary>The national significant number of an E.164 number ("+12125550100" is "2125550100").</summary>
+    public static string NationalNumber(string e164) =>
+        Util.GetNationalSignificantNumber(Util.Parse(e164, "ZZ"));
+
     /// <summary>
     /// The IANA time zones the number's range may be in; empty when libphonenumber does not know.
     /// </summary>

@@ -57,6 +57,14 @@ public sealed class InMemoryAutomationLog(IEventLog events) : IAutomationLog
 {
     private readonly ConcurrentDictionary<(string, string, string, int), AutomationFiring> _firings = new();
 
+    /// <summary>A lead's fired steps, oldest first.</summary>
+    public IReadOnlyList<AutomationFiring> OfLead(string tenantId, string leadPhone) =>
+        [.. _firings.Values.Where(f => f.TenantId == tenantId && f.LeadPhone == leadPhone).OrderBy(f => f.FiredAt)];
+
+    /// <summary>Erasure: removes a lead's fired steps; returns how many.</summary>
+    public int RemoveLead(string tenantId, string leadPhone) =>
+        _firings.Where(f => f.Key.Item1 == tenantId && f.Key.Item2 == leadPhone).Count(f => _firings.TryRemove(f.Key, out _));
+
     public async Task RecordAsync(AutomationFiring firing, CancellationToken cancellationToken = default)
     {
         if (_firings.TryAdd((firing.TenantId, firing.LeadPhone, firing.RunId, firing.Step), firing))

@@ -12,6 +12,16 @@ public sealed class InMemoryConsentLedger(IEventLog events, TimeProvider time) :
     private readonly HashSet<(string, string, string)> _ids = [];
     private readonly Lock _gate = new();
 
+    /// <summary>Erasure: removes a lead's entries; returns how many.</summary>
+    public int RemoveLead(string tenantId, string leadPhone)
+    {
+        lock (_gate)
+        {
+            _ids.RemoveWhere(id => id.Item1 == tenantId && id.Item2 == leadPhone);
+            return _entries.RemoveAll(e => e.TenantId == tenantId && e.LeadPhone == leadPhone);
+        }
+    }
+
     public async Task AppendAsync(IReadOnlyList<ConsentLedgerEntry> entries, CancellationToken cancellationToken = default)
     {
         List<ConsentLedgerEntry> added = [];

@@ -17,6 +17,11 @@ public sealed class InMemoryRejectedWebhookLog : IRejectedWebhookLog
         return Task.CompletedTask;
     }
 
+    /// <summary>Erasure: removes a tenant's items whose payload contains any of <paramref name="searchTerms"/>; returns how many.</summary>
+    public int RemoveMentioning(string tenantId, IReadOnlyCollection<string> searchTerms) =>
+        _byId.Values.Where(r => r.TenantId == tenantId && searchTerms.Any(t => r.Raw.Contains(t, StringComparison.Ordinal)))
+            .Count(r => _byId.TryRemove(r.Id, out _));
+
     public Task<IReadOnlyList<RejectedWebhook>> ListAsync(
         string tenantId, RejectedWebhookCursor? after, int limit, CancellationToken cancellationToken = default)
     {

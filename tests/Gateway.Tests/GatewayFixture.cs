@@ -25,6 +25,9 @@ public class GatewayFixture : IAsyncLifetime
     public const string AdminKey = "gateway-tests-admin-key";
     public const int ApiKeyCallsPerSecond = 50;
 
+    /// <summary>The silos' Engine:SuppressionKey (32 bytes), the HMAC key of erased persons' suppression records.</summary>
+    public static readonly string SuppressionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private EngineProcess?[] _silos = [];
     private string[] _siloNames = [];
     private Dictionary<string, string>[] _siloEnvironments = [];
@@ -84,6 +87,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
             ["Engine__AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
+            ["Engine__SuppressionKey"] = SuppressionKey,
             ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",
         }.Concat(TestEncryption.Environment).ToDictionary()).ToArray();
         SiloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{probePorts[0]}") };

@@ -25,6 +25,24 @@ public sealed class StartupErrorTests
         Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal); // no stack trace
     }
 
+    [Theory]
+    [InlineData("c2hvcnQ=")] // 5 bytes
+    [InlineData("not base64 at all!")]
+    public async Task Silo_WithAnUnusableSuppressionKey_ExitsWithOneLineNamingTheSetting(string key)
+    {
+        await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=engine;Timeout=3",
+            ["Engine__SuppressionKey"] = key,
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Engine:SuppressionKey must be at least 32 random bytes", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Silo_WhoseProbePortIsTaken_ExitsWithOneLineNamingTheSetting()
     {

@@ -44,6 +44,15 @@ public sealed class InMemoryEarlyStatuses(InMemoryMessageTable table) : IEarlySt
         }
     }
 
+    /// <summary>Erasure: forgets the reports parked for these messages; returns how many.</summary>
+    public int RemoveFor(string tenantId, IReadOnlyCollection<string> providerMessageIds)
+    {
+        lock (table.Gate)
+        {
+            return _parked.RemoveAll(p => p.TenantId == tenantId && providerMessageIds.Contains(p.Report.ProviderMessageId));
+        }
+    }
+
     public Task DiscardAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
     {
         lock (table.Gate)

@@ -61,6 +61,26 @@ public sealed class InMemoryMessageTable(IEventLog events, TimeProvider time)
         return moved;
     }
 
+    /// <summary>Erasure: removes a lead's rows; returns them.</summary>
+    public IReadOnlyList<MessageRecord> RemoveLead(string tenantId, string leadPhone)
+    {
+        lock (Gate)
+        {
+            var rows = _byId.Values.Where(r => r.TenantId == tenantId && r.LeadPhone == leadPhone).ToArray();
+            foreach (var row in rows)
+            {
+                _byId.TryRemove(row.MessageId, out _);
+                _attempted.TryRemove(row.MessageId, out _);
+                if (row.ProviderMessageId is { } id)
+                {
+                    _byProviderId.TryRemove((row.TenantId, row.Provider, id), out _);
+                }
+            }
+
+            return rows;
+        }
+    }
+
     public DateTimeOffset? AttemptedAt(Guid messageId) => _attempted.TryGetValue(messageId, out var at) ? at : null;
 
     public void MarkAttempted(Guid messageId) => _attempted[messageId] = Now;

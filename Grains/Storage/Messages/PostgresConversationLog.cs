@@ -190,7 +190,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at, body_sealed
+            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at, template::text, purpose, body_sealed
             FROM message_log
             WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3
               AND ($4::timestamptz IS NULL OR (occurred_at, message_id) < ($4, $5))
@@ -216,10 +216,12 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
                 Enum.Parse<Provider>(reader.GetString(2), ignoreCase: true),
                 reader.IsDBNull(3) ? null : reader.GetString(3),
                 reader.GetString(4),
-                await cipher.OpenBodyAsync(tenantId, reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9), reader.IsDBNull(5) ? null : reader.GetString(5)),
+                await cipher.OpenBodyAsync(tenantId, reader.IsDBNull(11) ? null : reader.GetFieldValue<byte[]>(11), reader.IsDBNull(5) ? null : reader.GetString(5)),
                 Enum.Parse<DeliveryStatus>(reader.GetString(6), ignoreCase: true),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8)));
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<TemplateRef>(reader.GetString(9)),
+                PurposeNames.ParsePurpose(reader.GetString(10))));
         }
 
         return records;

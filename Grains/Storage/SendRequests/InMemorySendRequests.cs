@@ -14,6 +14,10 @@ public sealed class InMemorySendRequests : ISendRequests
     internal int Forget(string tenantId, IReadOnlySet<Guid> messageIds) =>
         _sends.Where(s => s.Key.Item1 == tenantId && messageIds.Contains(s.Value.Result.MessageId)).Count(s => _sends.TryRemove(s.Key, out _));
 
+    /// <summary>Erasure: removes a lead's answers; returns how many.</summary>
+    public int RemoveLead(string tenantId, string leadPhone) =>
+        _sends.Where(s => s.Key.Item1 == tenantId && s.Value.LeadPhone == leadPhone).Count(s => _sends.TryRemove(s.Key, out _));
+
     public Task RecordAsync(StoredSend send, CancellationToken cancellationToken = default)
     {
         _sends.TryAdd((send.TenantId, send.IdempotencyKey), send);

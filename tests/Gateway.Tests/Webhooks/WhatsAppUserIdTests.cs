@@ -33,6 +33,22 @@ public sealed class WhatsAppUserIdTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task EraseByUserId_RemovesTheLead_ItsMessages_AndTheUserIdsLink()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var userId = NewUserId();
+        await PostAsync(tenant, Message($"\"from_user_id\":\"{userId}\"", "please forget me"), Contact(userId, username: "@forget.me"));
+
+        var erased = await Leads.EraseLeadAsync(new EraseLeadRequest { TenantId = tenant.Id, WhatsappUserId = userId }, fixture.AdminAuth);
+
+        Assert.Equal(1, erased.Removed["message_log"]);
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.NotFound,
+            () => Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, WhatsappUserId = userId }, fixture.AdminAuth).ResponseAsync, "lead");
+        Assert.Equal(0, await fixture.Database.CountAsync(
+            "SELECT count(*) FROM OrleansStorage WHERE strpos(GrainIdExtensionString, $1) > 0 OR position(convert_to($1, 'UTF8') in PayloadBinary) > 0", userId));
+    }
+
+    [Fact]
     public async Task UserIdInFrom_AndInFromUserId_AreTheSameLeadAndConversation()
     {
         var tenant = await fixture.CreateTenantAsync();

@@ -35,6 +35,7 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
             .AddSingleton<Engine.Grains.Telemetry.EngineMetrics>()
             .AddSingleton(KeyEncryptionKeys.FromSettings(
                 new EncryptionSettings { Keys = { [TestEncryption.KeyId] = TestEncryption.Key }, ActiveKeyId = TestEncryption.KeyId }, embedded: false))
+            .AddSingleton(Engine.Grains.Erasure.AddressHasher.FromSettings(null, generateIfMissing: true))
             .AddEnginePostgresStores());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
