@@ -29,7 +29,7 @@ public sealed class PostgresPersonalRecords(NpgsqlDataSource dataSource, IOption
         "WITH d AS (DELETE FROM send_requests WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'send_requests', count(*) FROM d",
         "WITH d AS (DELETE FROM automation_firings WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'automation_firings', count(*) FROM d",
         // The audit trail keeps what was done, not to whom: entries about the person lose their address.
-        "WITH a AS (UPDATE audit_log SET subject = 'erased' WHERE tenant_id = $1 AND subject = ANY($3) RETURNING 1) SELECT 'audit_log', count(*) FROM a",
+        "WITH a AS (UPDATE audit_log SET subject = 'erased' WHERE tenant_id = $1 AND (subject = $2 OR subject = ANY($3)) RETURNING 1) SELECT 'audit_log', count(*) FROM a",
         """
         WITH r AS (DELETE FROM rejected_webhooks WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM unnest($3::text[]) t WHERE strpos(raw, t) > 0) RETURNING 1)
         SELECT 'rejected_webhooks', count(*) FROM r

@@ -24,9 +24,17 @@ public sealed class LeadErasureTests(GatewayFixture fixture)
         await lead.RunAsync();
         Assert.NotEmpty(await PersonalDataScan.FindAsync(fixture.Database, fixture.Redis.Configuration, lead.Phone)); // the scan sees the person
 
+        await Leads.ExportLeadAsync(new ExportLeadRequest { TenantId = tenant.Id, Phone = lead.Phone }, fixture.AdminAuth);
+
         var erased = await Leads.EraseLeadAsync(new EraseLeadRequest { TenantId = tenant.Id, Phone = lead.Phone }, fixture.AdminAuth);
 
         Assert.False(erased.AlreadyErased);
+        // Both calls are audited; the entries that named the person no longer do.
+        var audit = (await new TenantService.TenantServiceClient(fixture.Grpc).ListAuditLogAsync(
+            new ListAuditLogRequest { TenantId = tenant.Id, PageSize = 200 }, fixture.AdminAuth)).Entries;
+        Assert.Equal("erased", Assert.Single(audit, e => e.Action == "data.exported").Subject);
+        Assert.Equal($"erasure/{erased.ErasureId}", Assert.Single(audit, e => e.Action == "data.erased").Subject);
+        Assert.Contains(audit, e => e.Action == "consent.recorded" && e.Subject == "erased");
         foreach (var store in new[] { "message_log", "consent_ledger", "events", "automation_firings", "grain_state", "rejected_webhooks", "event_stream" })
         {
             Assert.True(erased.Removed.GetValueOrDefault(store) > 0, $"nothing removed from {store}: {erased.Removed}");

@@ -32,10 +32,10 @@ public sealed class RetentionTests(GatewayFixture fixture)
         await UpdateRetentionAsync(tenant.Id, new Retention { MessageBodyDays = 20, MessageDays = 30 });
 
         await Eventually.GetAsync(() => fixture.Database.TextRowsAsync(
-                "SELECT provider_message_id, body FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenant.Id),
+                "SELECT provider_message_id, body_sealed FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenant.Id),
             rows => rows.Count == 2 && rows[0][1] is null, TimeSpan.FromSeconds(30), "the purge");
         Assert.Equal([[old, null], [fresh, "today"]], await fixture.Database.TextRowsAsync(
-            "SELECT provider_message_id, body FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenant.Id));
+            "SELECT provider_message_id, body_sealed FROM message_log WHERE tenant_id = $1 ORDER BY occurred_at", tenant.Id));
         Assert.Equal(["today"], await MessageBodiesInEventsAsync(tenant.Id, expected: 1));
     }
 

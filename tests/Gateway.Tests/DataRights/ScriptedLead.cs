@@ -45,7 +45,8 @@ internal sealed class ScriptedLead(GatewayFixture fixture, TestTenant tenant)
             TenantId = tenant.Id, Phone = Phone, Channel = Channel.Whatsapp, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "whatsapp checkbox",
         }, fixture.AdminAuth);
         await Eventually.GetAsync(
-            () => fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND body = $3 AND status = 'delivered'", tenant.Id, Phone, WelcomeBody),
+            async () => (await fixture.Database.TextRowsAsync( // bodies are sealed: TextRowsAsync opens them
+                "SELECT body_sealed FROM message_log WHERE tenant_id = $1 AND lead_phone = $2 AND status = 'delivered'", tenant.Id, Phone)).Count(row => row[0] == WelcomeBody),
             n => n == 1, TimeSpan.FromSeconds(30), "the welcome step delivered");
 
         await InboundAsync($"SM{Guid.NewGuid():N}", "Is the loft still available?");
