@@ -24,9 +24,11 @@ public sealed class TracingTests(TracingFixture fixture)
         // The first webhook span of the tenant; the simulator's status callbacks for the reply follow in the same trace.
         var webhook = fixture.Spans.Where(s => s.Source.Name == EngineTelemetry.SourceName && s.DisplayName == "webhook twilio" && Tag(s, EngineTelemetry.TenantId) == tenant.Id)
             .MinBy(s => s.StartTimeUtc)!;
+        // Spans are recorded when they end, and the hand-off ends after the simulator answered it: wait for both.
         var trace = await Eventually.GetAsync(() => Task.FromResult(fixture.Spans.Where(s => s.TraceId == webhook.TraceId).ToArray()),
-            spans => spans.Any(s => s.Kind == ActivityKind.Server && s.DisplayName.StartsWith("POST", StringComparison.Ordinal) && s.ParentSpanId != default),
-            TimeSpan.FromSeconds(10), "the simulator's span in the webhook's trace");
+            spans => spans.Any(s => s.DisplayName == "hand-off twilio")
+                && spans.Any(s => s.Kind == ActivityKind.Server && s.DisplayName.StartsWith("POST", StringComparison.Ordinal) && s.ParentSpanId != default),
+            TimeSpan.FromSeconds(10), "the hand-off and the simulator's span in the webhook's trace");
 
         // Gateway: the webhook request and the grain call it makes.
         var request = Assert.Single(trace, s => s.Source.Name == "Microsoft.AspNetCore" && s.SpanId == webhook.ParentSpanId);
