@@ -147,11 +147,12 @@ public sealed class EventStreamTests(GatewayFixture fixture)
         // The fault: the tenant grain cannot activate (its stored state is unreadable), so the relay's
         // poke of partner subscriptions, which asks the tenant grain for them, fails after cursors are
         // assigned. A fresh relay and tenant activation make the relay ask at once.
-        await fixture.Database.CountAsync($"UPDATE OrleansStorage SET PayloadBinary = convert_to('not json', 'UTF8') WHERE {tenantRow}", tenant.Id);
         await fixture.Cluster.GetGrain<IEventRelayGrain>(tenant.Id).Cast<IGrainManagementExtension>().DeactivateOnIdle();
-        // DeactivateOnIdle lets a call that arrives meanwhile still reach the old activation: ask until a fresh one fails.
+        // DeactivateOnIdle lets a call that arrives meanwhile still reach the old activation, and that activation
+        // may write its state back (an API key's last use): corrupt and ask again until a fresh activation fails.
         await Eventually.GetAsync(async () =>
         {
+            await fixture.Database.CountAsync($"UPDATE OrleansStorage SET PayloadBinary = convert_to('not json', 'UTF8') WHERE {tenantRow}", tenant.Id);
             await fixture.Cluster.GetGrain<ITenantGrain>(tenant.Id).Cast<IGrainManagementExtension>().DeactivateOnIdle();
             try
             {
