@@ -357,7 +357,8 @@ internal sealed partial class SenderGrain(
             }
         }
 
-        var outcome = await client.SendAsync(tenant, request, cancellationToken);
+        // On the thread pool, not this activation: a batch's requests are built, sent and read in parallel.
+        var outcome = await Task.Run(() => client.SendAsync(tenant, request, cancellationToken));
         switch (outcome.Kind)
         {
             case HandOff.Accepted:

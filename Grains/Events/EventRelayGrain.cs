@@ -1,5 +1,6 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Engine.Grains.Events;
@@ -12,7 +13,8 @@ namespace Engine.Grains.Events;
 /// catches pokes that arrived while a batch was being published.
 /// </summary>
 [GrainType("event-relay")]
-internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider services, ILogger<EventRelayGrain> logger) : Grain, IEventRelayGrain
+internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tenants, IServiceProvider services, ILogger<EventRelayGrain> logger)
+    : Grain, IEventRelayGrain
 {
     private const int BatchSize = 500;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
@@ -103,21 +105,12 @@ internal sealed partial class EventRelayGrain(IEventLog events, IServiceProvider
         }
     }
 
-    private (IReadOnlyList<string> Ids, DateTimeOffset FetchedAt)? _subscriptions;
-
     // Partner webhooks learn of new events at once rather than at their next sweep.
     private async Task PokeSubscriptionsAsync()
     {
-        var now = DateTimeOffset.UtcNow;
-        if (_subscriptions is not { } cached || now - cached.FetchedAt > TimeSpan.FromSeconds(10))
+        foreach (var subscription in (await tenants.GetAsync(TenantId)).WebhookSubscriptions)
         {
-            var tenant = await GrainFactory.GetGrain<Abstractions.Tenants.ITenantGrain>(TenantId).GetAsync();
-            _subscriptions = (tenant.WebhookSubscriptions.Select(w => w.SubscriptionId).ToArray(), now);
-        }
-
-        foreach (var id in _subscriptions.Value.Ids)
-        {
-            await GrainFactory.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(TenantId, id)).PokeAsync();
+            await GrainFactory.GetGrain<IPartnerWebhookGrain>(GrainKeys.PartnerWebhook(TenantId, subscription.SubscriptionId)).PokeAsync();
         }
     }
 

@@ -14,47 +14,35 @@ namespace Engine.Grains.Storage.Messages;
 /// The conversation log in PostgreSQL's message_log table. Bodies, and the events that carry them, are
 /// stored sealed with the tenant's data key.
 /// </summary>
-public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IConversationLog
+public sealed class PostgresConversationLog : IConversationLog
 {
+    // Rows per statement and statements in flight: a batch of 256 is a few milliseconds of work for
+    // PostgreSQL, and four writers keep the pool free for everything else.
+    private const int MaxBatch = 256;
+    private const int ConcurrentWrites = 4;
+
+    private readonly NpgsqlDataSource dataSource;
+    private readonly IEventNotifier notifier;
+    private readonly PayloadCipher cipher;
+    private readonly GroupCommit<AppendRow, bool> _appends;
+    private readonly GroupCommit<(string TenantId, Guid MessageId, StatusReport Report), Guid?> _advances;
+
+    public PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher)
+    {
+        (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
+        _appends = new(AppendAsync, row => row.Record.MessageId, MaxBatch, ConcurrentWrites);
+        _advances = new(AdvanceByMessageIdAsync, change => change.MessageId, MaxBatch, ConcurrentWrites);
+    }
+
     public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
     {
-        // The message and its event in one statement: neither is ever stored without the other.
         var evt = EventJson.OfMessage(record);
-        await using var command = dataSource.CreateCommand("""
-            WITH inserted AS (
-                INSERT INTO message_log
-                    (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                     message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19)
-                ON CONFLICT DO NOTHING
-                RETURNING 1
-            ), evt AS (
-                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
-                SELECT $15, $2, $16, $17, $3, $13, $18 FROM inserted WHERE $15::text IS NOT NULL
-                ON CONFLICT (event_id) DO NOTHING
-            )
-            SELECT count(*) FROM inserted
-            """);
-        command.Parameters.Add(new() { Value = record.MessageId });
-        command.Parameters.Add(new() { Value = record.TenantId });
-        command.Parameters.Add(new() { Value = record.LeadPhone });
-        command.Parameters.Add(new() { Value = record.Channel.ToWireName() });
-        command.Parameters.Add(new() { Value = record.Direction.ToWireName() });
-        command.Parameters.Add(new() { Value = record.Provider.ToWireName() });
-        command.Parameters.Add(new() { Value = (object?)record.ProviderMessageId ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = record.MessageType });
-        command.Parameters.Add(new() { Value = (object?)await cipher.SealAsync(record.TenantId, PayloadCipher.MessageBody, record.Body) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-        command.Parameters.Add(new() { Value = record.Status.ToWireName() });
-        command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(record.Status) });
-        command.Parameters.Add(new() { Value = (object?)record.ErrorCode ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = record.OccurredAt.ToUniversalTime() });
-        command.Parameters.Add(new() { Value = record.Template is { } template ? JsonSerializer.Serialize(template) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = (object?)evt?.EventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)evt?.Type ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)evt?.Subject ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = (object?)await cipher.SealAsync(record.TenantId, PayloadCipher.EventData, evt?.DataJson) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-        command.Parameters.Add(new() { Value = record.Purpose.ToWireName() });
-        var inserted = (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
+        var row = new AppendRow(
+            record,
+            await cipher.SealAsync(record.TenantId, PayloadCipher.MessageBody, record.Body),
+            evt,
+            await cipher.SealAsync(record.TenantId, PayloadCipher.EventData, evt?.DataJson));
+        var inserted = await _appends.SubmitAsync(row);
         if (inserted && evt is not null)
         {
             notifier.Notify(record.TenantId);
@@ -63,18 +51,112 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         return inserted;
     }
 
+    // Each message and its event in one statement: neither is ever stored without the other.
+    private async Task<IReadOnlyList<bool>> AppendAsync(IReadOnlyList<AppendRow> rows)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                     $8::text[], $9::bytea[], $10::text[], $11::smallint[], $12::text[], $13::timestamptz[],
+                                     $14::jsonb[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bytea[])
+                    AS i(message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
+                         message_type, body_sealed, status, status_rank, error_code, occurred_at,
+                         template, purpose, event_id, event_type, event_subject, event_data)
+            ), inserted AS (
+                INSERT INTO message_log
+                    (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
+                     message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose)
+                SELECT message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
+                       message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose
+                FROM input
+                ON CONFLICT DO NOTHING
+                RETURNING message_id
+            ), evt AS (
+                INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
+                SELECT i.event_id, i.tenant_id, i.event_type, i.event_subject, i.lead_phone, i.occurred_at, i.event_data
+                FROM input i JOIN inserted USING (message_id)
+                WHERE i.event_id IS NOT NULL
+                ON CONFLICT (event_id) DO NOTHING
+            )
+            SELECT message_id FROM inserted
+            """);
+        Add(command, rows.Select(r => r.Record.MessageId).ToArray());
+        Add(command, rows.Select(r => r.Record.TenantId).ToArray());
+        Add(command, rows.Select(r => r.Record.LeadPhone).ToArray());
+        Add(command, rows.Select(r => r.Record.Channel.ToWireName()).ToArray());
+        Add(command, rows.Select(r => r.Record.Direction.ToWireName()).ToArray());
+        Add(command, rows.Select(r => r.Record.Provider.ToWireName()).ToArray());
+        Add(command, rows.Select(r => r.Record.ProviderMessageId).ToArray());
+        Add(command, rows.Select(r => r.Record.MessageType).ToArray());
+        Add(command, rows.Select(r => r.SealedBody).ToArray(), NpgsqlDbType.Bytea);
+        Add(command, rows.Select(r => r.Record.Status.ToWireName()).ToArray());
+        Add(command, rows.Select(r => (short)DeliveryStatusPolicy.RankOf(r.Record.Status)).ToArray());
+        Add(command, rows.Select(r => r.Record.ErrorCode).ToArray());
+        Add(command, rows.Select(r => r.Record.OccurredAt.ToUniversalTime()).ToArray());
+        Add(command, rows.Select(r => r.Record.Template is { } template ? JsonSerializer.Serialize(template) : null).ToArray(), NpgsqlDbType.Jsonb);
+        Add(command, rows.Select(r => r.Record.Purpose.ToWireName()).ToArray());
+        Add(command, rows.Select(r => r.Event?.EventId).ToArray());
+        Add(command, rows.Select(r => r.Event?.Type).ToArray());
+        Add(command, rows.Select(r => r.Event?.Subject).ToArray());
+        Add(command, rows.Select(r => r.SealedEvent).ToArray(), NpgsqlDbType.Bytea);
+        var inserted = await ReadIdsAsync(command);
+        return rows.Select(r => inserted.Contains(r.Record.MessageId)).ToArray();
+    }
+
     public async Task<Guid?> AdvanceStatusAsync(string tenantId, StatusReport report, CancellationToken cancellationToken = default)
     {
-        // The rank comparison happens in the UPDATE itself, so concurrent reports cannot regress a row.
-        var target = report.MessageId is null
-            ? "provider = $2 AND provider_message_id = $3"
-            : "message_id = $8 AND (provider_message_id IS NULL OR (provider = $2 AND provider_message_id = $3))";
-        await using var command = dataSource.CreateCommand($"""
+        var moved = report.MessageId is { } messageId
+            ? await _advances.SubmitAsync((tenantId, messageId, report))
+            : await AdvanceByProviderIdAsync(tenantId, report, cancellationToken);
+        if (moved is not null)
+        {
+            notifier.Notify(tenantId);
+        }
+
+        return moved;
+    }
+
+    // Matched by the engine's own id (the common case: both providers echo it); the provider's id is
+    // recorded if the acceptance has not been yet. The rank comparison happens in the UPDATE itself,
+    // so concurrent reports cannot regress a row.
+    private async Task<IReadOnlyList<Guid?>> AdvanceByMessageIdAsync(IReadOnlyList<(string TenantId, Guid MessageId, StatusReport Report)> changes)
+    {
+        await using var command = dataSource.CreateCommand("""
+            WITH input AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[])
+                    AS i(message_id, tenant_id, provider, provider_message_id, status, status_rank, error_code, event_type)
+            ), updated AS (
+                UPDATE message_log AS m
+                SET status = i.status, status_rank = i.status_rank, error_code = COALESCE(i.error_code, m.error_code),
+                    updated_at = now(), provider = i.provider, provider_message_id = i.provider_message_id
+                FROM input i
+                WHERE m.message_id = i.message_id AND m.tenant_id = i.tenant_id AND m.status_rank < i.status_rank
+                  AND (m.provider_message_id IS NULL OR (m.provider = i.provider AND m.provider_message_id = i.provider_message_id))
+                RETURNING m.*, i.event_type
+            )
+            """ + MessageEventSql.StatusEventCte("event_type") + """
+            SELECT message_id FROM updated
+            """);
+        Add(command, changes.Select(c => c.MessageId).ToArray());
+        Add(command, changes.Select(c => c.TenantId).ToArray());
+        Add(command, changes.Select(c => c.Report.Provider.ToWireName()).ToArray());
+        Add(command, changes.Select(c => c.Report.ProviderMessageId).ToArray());
+        Add(command, changes.Select(c => c.Report.Status.ToWireName()).ToArray());
+        Add(command, changes.Select(c => (short)DeliveryStatusPolicy.RankOf(c.Report.Status)).ToArray());
+        Add(command, changes.Select(c => c.Report.ErrorCode).ToArray());
+        Add(command, changes.Select(c => EventJson.TypeOfStatus(c.Report.Status)).ToArray());
+        var moved = await ReadIdsAsync(command);
+        return changes.Select(c => moved.Contains(c.MessageId) ? c.MessageId : (Guid?)null).ToArray();
+    }
+
+    // A report naming only the provider's id: rare, so written on its own.
+    private async Task<Guid?> AdvanceByProviderIdAsync(string tenantId, StatusReport report, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
             WITH updated AS (
                 UPDATE message_log
-                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now(),
-                    provider = $2, provider_message_id = $3
-                WHERE tenant_id = $1 AND {target} AND status_rank < $5
+                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
+                WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
                 RETURNING *
             )
             """ + MessageEventSql.StatusEventCte("$7") + """
@@ -87,19 +169,25 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(report.Status) });
         command.Parameters.Add(new() { Value = (object?)report.ErrorCode ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(report.Status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        if (report.MessageId is { } messageId)
-        {
-            command.Parameters.Add(new() { Value = messageId });
-        }
-
-        var moved = await command.ExecuteScalarAsync(cancellationToken) as Guid?;
-        if (moved is not null)
-        {
-            notifier.Notify(tenantId);
-        }
-
-        return moved;
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
+
+    private static async Task<HashSet<Guid>> ReadIdsAsync(NpgsqlCommand command)
+    {
+        var ids = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
+
+    private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType? elementType = null) =>
+        command.Parameters.Add(elementType is { } type
+            ? new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type }
+            : new NpgsqlParameter { Value = values });
 
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
     {
@@ -253,4 +341,7 @@ public sealed class PostgresConversationLog(NpgsqlDataSource dataSource, IEventN
 
         return page;
     }
+
+    /// <summary>A message ready for the batch insert: body and event already sealed.</summary>
+    private sealed record AppendRow(MessageRecord Record, byte[]? SealedBody, EventDraft? Event, byte[]? SealedEvent);
 }

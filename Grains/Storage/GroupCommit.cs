@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+
+namespace Engine.Grains.Storage;
+
+/// <summary>
+/// Writes the rows of many callers in one statement, each caller waiting for the commit of the batch
+/// its row went into. Batches form only under load: a flush takes whatever waits when it starts, so a
+/// lone row is written at once and costs no extra latency. Under load a commit (and its WAL flush)
+/// serves a whole batch instead of one row, which is what bounds throughput on a small machine.
+/// A batch that fails is written again row by row, so one bad row fails only its own caller.
+/// </summary>
+/// <remarks>Rows with the same key never share a batch: the later one waits for the next, so each
+/// caller's outcome (inserted or not, moved or not) is its own.</remarks>
+internal sealed class GroupCommit<TItem, TResult>(
+    Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> write,
+    Func<TItem, object> key,
+    int maxBatch,
+    int maxConcurrentWrites)
+{
+    private readonly ConcurrentQueue<Pending> _waiting = new();
+    private int _writers;
+
+    public Task<TResult> SubmitAsync(TItem item)
+    {
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _waiting.Enqueue(pending);
+        StartWriterIfNeeded();
+        return pending.Completion.Task;
+    }
+
+    private void StartWriterIfNeeded()
+    {
+        while (!_waiting.IsEmpty)
+        {
+            var writers = Volatile.Read(ref _writers);
+            if (writers >= maxConcurrentWrites)
+            {
+                return; // a running writer takes the row with its next batch
+            }
+
+            if (Interlocked.CompareExchange(ref _writers, writers + 1, writers) == writers)
+            {
+                // Off the caller's (grain's) scheduler: the writer serves every grain on the silo.
+                _ = Task.Run(WriteWhileWaitingAsync);
+                return;
+            }
+        }
+    }
+
+    private async Task WriteWhileWaitingAsync()
+    {
+        try
+        {
+            List<Pending> batch;
+            while ((batch = TakeBatch()).Count > 0)
+            {
+                await WriteAsync(batch);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writers);
+            StartWriterIfNeeded(); // a row queued while this writer was stopping
+        }
+    }
+
+    private List<Pending> TakeBatch()
+    {
+        var batch = new List<Pending>();
+        var keys = new HashSet<object>();
+        var later = new List<Pending>();
+        while (batch.Count < maxBatch && _waiting.TryDequeue(out var pending))
+        {
+            (keys.Add(key(pending.Item)) ? batch : later).Add(pending);
+        }
+
+        foreach (var pending in later)
+        {
+            _waiting.Enqueue(pending);
+        }
+
+        return batch;
+    }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        try
+        {
+            var results = await write(batch.Select(p => p.Item).ToArray());
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult(results[i]);
+            }
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            foreach (var pending in batch)
+            {
+                await WriteAsync([pending]);
+            }
+        }
+        catch (Exception e)
+        {
+            batch[0].Completion.TrySetException(e);
+        }
+    }
+
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Completion);
+}
