@@ -1,6 +1,8 @@
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Encryption;
+using Engine.Grains.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Engine.Grains.Events;
 
@@ -9,26 +11,52 @@ namespace Engine.Grains.Events;
 /// (data_sealed): those appended here and message events; status, consent and automation events,
 /// written by SQL in the same statement as their change, stay JSON.
 /// </summary>
-public sealed class PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IEventLog
+public sealed class PostgresEventLog : IEventLog
 {
+    private readonly NpgsqlDataSource dataSource;
+    private readonly IEventNotifier notifier;
+    private readonly PayloadCipher cipher;
+    private readonly GroupCommit<(EventDraft Draft, byte[] SealedData), bool> _appends;
+
+    public PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher)
+    {
+        (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
+        // Lead and consent events of concurrent grains share statements, as messages do (see PostgresConversationLog).
+        _appends = new(InsertAsync, row => row.Draft.EventId, maxBatch: 256, maxConcurrentWrites: 2);
+    }
+
     public async Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (event_id) DO NOTHING
-            """);
-        command.Parameters.Add(new() { Value = draft.EventId });
-        command.Parameters.Add(new() { Value = draft.TenantId });
-        command.Parameters.Add(new() { Value = draft.Type });
-        command.Parameters.Add(new() { Value = draft.Subject });
-        command.Parameters.Add(new() { Value = (object?)draft.LeadPhone ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = draft.OccurredAt.ToUniversalTime() });
-        command.Parameters.Add(new() { Value = (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))! });
-        if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
+        var sealedData = (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))!;
+        if (await _appends.SubmitAsync((draft, sealedData)))
         {
             notifier.Notify(draft.TenantId);
         }
+    }
+
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<(EventDraft Draft, byte[] SealedData)> rows)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bytea[])
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING event_id
+            """);
+        command.AddColumn(rows.Select(r => r.Draft.EventId).ToArray());
+        command.AddColumn(rows.Select(r => r.Draft.TenantId).ToArray());
+        command.AddColumn(rows.Select(r => r.Draft.Type).ToArray());
+        command.AddColumn(rows.Select(r => r.Draft.Subject).ToArray());
+        command.AddColumn(rows.Select(r => r.Draft.LeadPhone).ToArray());
+        command.AddColumn(rows.Select(r => r.Draft.OccurredAt.ToUniversalTime()).ToArray());
+        command.AddColumn(rows.Select(r => r.SealedData).ToArray(), NpgsqlDbType.Bytea);
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            inserted.Add(reader.GetString(0));
+        }
+
+        return rows.Select(r => inserted.Contains(r.Draft.EventId)).ToArray();
     }
 
     public async Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default)

@@ -80,25 +80,25 @@ public sealed class PostgresConversationLog : IConversationLog
             )
             SELECT message_id FROM inserted
             """);
-        Add(command, rows.Select(r => r.Record.MessageId).ToArray());
-        Add(command, rows.Select(r => r.Record.TenantId).ToArray());
-        Add(command, rows.Select(r => r.Record.LeadPhone).ToArray());
-        Add(command, rows.Select(r => r.Record.Channel.ToWireName()).ToArray());
-        Add(command, rows.Select(r => r.Record.Direction.ToWireName()).ToArray());
-        Add(command, rows.Select(r => r.Record.Provider.ToWireName()).ToArray());
-        Add(command, rows.Select(r => r.Record.ProviderMessageId).ToArray());
-        Add(command, rows.Select(r => r.Record.MessageType).ToArray());
-        Add(command, rows.Select(r => r.SealedBody).ToArray(), NpgsqlDbType.Bytea);
-        Add(command, rows.Select(r => r.Record.Status.ToWireName()).ToArray());
-        Add(command, rows.Select(r => (short)DeliveryStatusPolicy.RankOf(r.Record.Status)).ToArray());
-        Add(command, rows.Select(r => r.Record.ErrorCode).ToArray());
-        Add(command, rows.Select(r => r.Record.OccurredAt.ToUniversalTime()).ToArray());
-        Add(command, rows.Select(r => r.Record.Template is { } template ? JsonSerializer.Serialize(template) : null).ToArray(), NpgsqlDbType.Jsonb);
-        Add(command, rows.Select(r => r.Record.Purpose.ToWireName()).ToArray());
-        Add(command, rows.Select(r => r.Event?.EventId).ToArray());
-        Add(command, rows.Select(r => r.Event?.Type).ToArray());
-        Add(command, rows.Select(r => r.Event?.Subject).ToArray());
-        Add(command, rows.Select(r => r.SealedEvent).ToArray(), NpgsqlDbType.Bytea);
+        command.AddColumn(rows.Select(r => r.Record.MessageId).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.TenantId).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.LeadPhone).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.Channel.ToWireName()).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.Direction.ToWireName()).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.Provider.ToWireName()).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.ProviderMessageId).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.MessageType).ToArray());
+        command.AddColumn(rows.Select(r => r.SealedBody).ToArray(), NpgsqlDbType.Bytea);
+        command.AddColumn(rows.Select(r => r.Record.Status.ToWireName()).ToArray());
+        command.AddColumn(rows.Select(r => (short)DeliveryStatusPolicy.RankOf(r.Record.Status)).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.ErrorCode).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.OccurredAt.ToUniversalTime()).ToArray());
+        command.AddColumn(rows.Select(r => r.Record.Template is { } template ? JsonSerializer.Serialize(template) : null).ToArray(), NpgsqlDbType.Jsonb);
+        command.AddColumn(rows.Select(r => r.Record.Purpose.ToWireName()).ToArray());
+        command.AddColumn(rows.Select(r => r.Event?.EventId).ToArray());
+        command.AddColumn(rows.Select(r => r.Event?.Type).ToArray());
+        command.AddColumn(rows.Select(r => r.Event?.Subject).ToArray());
+        command.AddColumn(rows.Select(r => r.SealedEvent).ToArray(), NpgsqlDbType.Bytea);
         var inserted = await ReadIdsAsync(command);
         return rows.Select(r => inserted.Contains(r.Record.MessageId)).ToArray();
     }
@@ -137,14 +137,14 @@ public sealed class PostgresConversationLog : IConversationLog
             """ + MessageEventSql.StatusEventCte("event_type") + """
             SELECT message_id FROM updated
             """);
-        Add(command, changes.Select(c => c.MessageId).ToArray());
-        Add(command, changes.Select(c => c.TenantId).ToArray());
-        Add(command, changes.Select(c => c.Report.Provider.ToWireName()).ToArray());
-        Add(command, changes.Select(c => c.Report.ProviderMessageId).ToArray());
-        Add(command, changes.Select(c => c.Report.Status.ToWireName()).ToArray());
-        Add(command, changes.Select(c => (short)DeliveryStatusPolicy.RankOf(c.Report.Status)).ToArray());
-        Add(command, changes.Select(c => c.Report.ErrorCode).ToArray());
-        Add(command, changes.Select(c => EventJson.TypeOfStatus(c.Report.Status)).ToArray());
+        command.AddColumn(changes.Select(c => c.MessageId).ToArray());
+        command.AddColumn(changes.Select(c => c.TenantId).ToArray());
+        command.AddColumn(changes.Select(c => c.Report.Provider.ToWireName()).ToArray());
+        command.AddColumn(changes.Select(c => c.Report.ProviderMessageId).ToArray());
+        command.AddColumn(changes.Select(c => c.Report.Status.ToWireName()).ToArray());
+        command.AddColumn(changes.Select(c => (short)DeliveryStatusPolicy.RankOf(c.Report.Status)).ToArray());
+        command.AddColumn(changes.Select(c => c.Report.ErrorCode).ToArray());
+        command.AddColumn(changes.Select(c => EventJson.TypeOfStatus(c.Report.Status)).ToArray());
         var moved = await ReadIdsAsync(command);
         return changes.Select(c => moved.Contains(c.MessageId) ? c.MessageId : (Guid?)null).ToArray();
     }
@@ -183,11 +183,6 @@ public sealed class PostgresConversationLog : IConversationLog
 
         return ids;
     }
-
-    private static void Add<T>(NpgsqlCommand command, T[] values, NpgsqlDbType? elementType = null) =>
-        command.Parameters.Add(elementType is { } type
-            ? new NpgsqlParameter { Value = values, NpgsqlDbType = NpgsqlDbType.Array | type }
-            : new NpgsqlParameter { Value = values });
 
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)
     {
