@@ -18,7 +18,7 @@ internal static class SendMessageBenchmark
     private const string QueueWaitSeconds = "engine_sender_queue_wait_seconds_sum";
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(8);
     private static readonly TimeSpan MaxDeliveryLag = TimeSpan.FromSeconds(2);
-    private static readonly int[] Rates = [250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000];
+    private static readonly int[] Rates = [100, 150, 200, 250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000];
 
     public static async Task RunAsync()
     {
