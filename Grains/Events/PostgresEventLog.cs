@@ -49,13 +49,7 @@ public sealed class PostgresEventLog : IEventLog
         command.AddColumn(rows.Select(r => r.Draft.LeadPhone).ToArray());
         command.AddColumn(rows.Select(r => r.Draft.OccurredAt.ToUniversalTime()).ToArray());
         command.AddColumn(rows.Select(r => r.SealedData).ToArray(), NpgsqlDbType.Bytea);
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            inserted.Add(reader.GetString(0));
-        }
-
+        var inserted = await command.ReadKeysAsync<string>();
         return rows.Select(r => inserted.Contains(r.Draft.EventId)).ToArray();
     }
 

@@ -99,7 +99,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.AddColumn(rows.Select(r => r.Event?.Type).ToArray());
         command.AddColumn(rows.Select(r => r.Event?.Subject).ToArray());
         command.AddColumn(rows.Select(r => r.SealedEvent).ToArray(), NpgsqlDbType.Bytea);
-        var inserted = await ReadIdsAsync(command);
+        var inserted = await command.ReadKeysAsync<Guid>();
         return rows.Select(r => inserted.Contains(r.Record.MessageId)).ToArray();
     }
 
@@ -145,7 +145,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.AddColumn(changes.Select(c => (short)DeliveryStatusPolicy.RankOf(c.Report.Status)).ToArray());
         command.AddColumn(changes.Select(c => c.Report.ErrorCode).ToArray());
         command.AddColumn(changes.Select(c => EventJson.TypeOfStatus(c.Report.Status)).ToArray());
-        var moved = await ReadIdsAsync(command);
+        var moved = await command.ReadKeysAsync<Guid>();
         return changes.Select(c => moved.Contains(c.MessageId) ? c.MessageId : (Guid?)null).ToArray();
     }
 
@@ -170,18 +170,6 @@ public sealed class PostgresConversationLog : IConversationLog
         command.Parameters.Add(new() { Value = (object?)report.ErrorCode ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(report.Status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
-    }
-
-    private static async Task<HashSet<Guid>> ReadIdsAsync(NpgsqlCommand command)
-    {
-        var ids = new HashSet<Guid>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            ids.Add(reader.GetGuid(0));
-        }
-
-        return ids;
     }
 
     public async Task<bool> AdvanceStatusByIdAsync(Guid messageId, DeliveryStatus status, CancellationToken cancellationToken = default)

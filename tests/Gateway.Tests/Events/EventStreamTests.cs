@@ -147,7 +147,7 @@ public sealed class EventStreamTests(GatewayFixture fixture)
 
         // The fault: the tenant grain cannot activate (its stored state is unreadable), so the relay's
         // poke of partner subscriptions, which asks the tenant grain for them, fails after cursors are
-        // assigned. A fresh relay and tenant activation make the relay ask at once.
+        // assigned. A fresh relay activation, once the silo's cached copy of the tenant has expired, asks it again.
         await fixture.Cluster.GetGrain<IEventRelayGrain>(tenant.Id).Cast<IGrainManagementExtension>().DeactivateOnIdle();
         // DeactivateOnIdle lets a call that arrives meanwhile still reach the old activation, and that activation
         // may write its state back (an API key's last use): corrupt and ask again until a fresh activation fails.

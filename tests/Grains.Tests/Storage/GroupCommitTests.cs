@@ -8,90 +8,82 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task RowsQueuedDuringAWrite_GoTogetherInTheNext_UpToTheBatchLimit()
     {
-        var batches = new List<int[]>();
-        var (entered, firstWrite) = (new TaskCompletionSource(), new TaskCompletionSource());
-        var commit = new GroupCommit<int, int>(async rows =>
-        {
-            lock (batches)
-            {
-                batches.Add(rows.ToArray());
-            }
-
-            if (rows[0] == 0)
-            {
-                entered.SetResult();
-                await firstWrite.Task; // hold the only writer while the others queue
-            }
-
-            return rows.Select(r => r * 10).ToArray();
-        }, row => row, maxBatch: 4, maxConcurrentWrites: 1);
+        var writer = new HeldWriter<int>(rows => rows.Select(r => r * 10).ToArray());
+        var commit = new GroupCommit<int, int>(writer.WriteAsync, row => row, maxBatch: 4, maxConcurrentWrites: 1);
 
         var first = commit.SubmitAsync(0);
-        await entered.Task;
+        await writer.Entered;
         var rest = Enumerable.Range(1, 6).Select(commit.SubmitAsync).ToArray();
-        firstWrite.SetResult();
+        writer.Release();
 
         Assert.Equal(0, await first);
         int[] results = await Task.WhenAll(rest);
         Assert.Equal([10, 20, 30, 40, 50, 60], results);
-        Assert.Equal([[0], [1, 2, 3, 4], [5, 6]], batches);
+        Assert.Equal([[0], [1, 2, 3, 4], [5, 6]], writer.Batches);
     }
 
     [Fact]
     public async Task TwoRowsWithOneKey_NeverShareABatch()
     {
-        var batches = new List<string[]>();
-        var (entered, firstWrite) = (new TaskCompletionSource(), new TaskCompletionSource());
-        var commit = new GroupCommit<string, string>(async rows =>
-        {
-            lock (batches)
-            {
-                batches.Add(rows.ToArray());
-            }
-
-            if (rows[0] == "hold")
-            {
-                entered.SetResult();
-                await firstWrite.Task;
-            }
-
-            return rows.ToArray();
-        }, row => row[0], maxBatch: 10, maxConcurrentWrites: 1);
+        var writer = new HeldWriter<string>(rows => rows);
+        var commit = new GroupCommit<string, string>(writer.WriteAsync, row => row[0], maxBatch: 10, maxConcurrentWrites: 1);
 
         var held = commit.SubmitAsync("hold");
-        await entered.Task;
+        await writer.Entered;
         var queued = new[] { "a1", "b1", "a2" }.Select(commit.SubmitAsync).ToArray();
-        firstWrite.SetResult();
+        writer.Release();
         await held;
         await Task.WhenAll(queued);
 
-        Assert.Equal([["hold"], ["a1", "b1"], ["a2"]], batches);
+        Assert.Equal([["hold"], ["a1", "b1"], ["a2"]], writer.Batches);
     }
 
     [Fact]
     public async Task ABatchThatFails_IsWrittenRowByRow_SoOnlyTheBadRowFails()
     {
-        var (entered, firstWrite) = (new TaskCompletionSource(), new TaskCompletionSource());
-        var commit = new GroupCommit<int, int>(async rows =>
-        {
-            if (rows[0] == 0)
-            {
-                entered.SetResult();
-                await firstWrite.Task;
-            }
-
-            return rows.Contains(-1) ? throw new InvalidOperationException("bad row") : rows.ToArray();
-        }, row => row, maxBatch: 10, maxConcurrentWrites: 1);
+        var writer = new HeldWriter<int>(rows => rows.Contains(-1) ? throw new InvalidOperationException("bad row") : rows);
+        var commit = new GroupCommit<int, int>(writer.WriteAsync, row => row, maxBatch: 10, maxConcurrentWrites: 1);
 
         var held = commit.SubmitAsync(0);
-        await entered.Task;
+        await writer.Entered;
         var good = new[] { 1, 2 }.Select(commit.SubmitAsync).ToArray();
         var bad = commit.SubmitAsync(-1);
-        firstWrite.SetResult();
+        writer.Release();
 
         await held;
         int[] stored = await Task.WhenAll(good);
         Assert.Equal([1, 2], stored);
         Assert.Equal("bad row", (await Assert.ThrowsAsync<InvalidOperationException>(() => bad)).Message);
+    }
+
+    /// <summary>Records every batch and holds the first until released, so rows submitted meanwhile queue behind it.</summary>
+    private sealed class HeldWriter<T>(Func<IReadOnlyList<T>, IReadOnlyList<T>> answer)
+    {
+        private readonly TaskCompletionSource _entered = new();
+        private readonly TaskCompletionSource _released = new();
+
+        public List<T[]> Batches { get; } = [];
+
+        public Task Entered => _entered.Task;
+
+        public void Release() => _released.SetResult();
+
+        public async Task<IReadOnlyList<T>> WriteAsync(IReadOnlyList<T> rows)
+        {
+            bool first;
+            lock (Batches)
+            {
+                first = Batches.Count == 0;
+                Batches.Add(rows.ToArray());
+            }
+
+            if (first)
+            {
+                _entered.SetResult();
+                await _released.Task;
+            }
+
+            return answer(rows);
+        }
     }
 }
