@@ -1,5 +1,3 @@
-using Engine.Grains.Abstractions.Conversations;
-
 namespace Engine.Grains.Abstractions.Automation;
 
 /// <summary>

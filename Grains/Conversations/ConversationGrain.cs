@@ -6,8 +6,8 @@ using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Policies;
 using Engine.Grains.Delivery;
+using Engine.Grains.Policies;
 using Engine.Grains.Storage;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
@@ -30,17 +30,13 @@ internal sealed partial class ConversationGrain(
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private const int RecentWindowSize = 20;
-    private const string PendingSendsReminder = "pending-sends";
-    private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan TimerHorizon = TimeSpan.FromMinutes(5);
 
-    private readonly List<MessageSummary> _recent = [];
+    private readonly RecentMessages _recent = new(RecentWindowSize);
     private string _tenantId = "";
     private string _phone = "";
     private Channel _channel;
     private DateTimeOffset? _lastInboundAt;
     private bool _historyLoaded;
-    private IGrainTimer? _releaseTimer;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
@@ -62,11 +58,7 @@ internal sealed partial class ConversationGrain(
         }
 
         var history = await conversationLog.ReadConversationAsync(_tenantId, _phone, _channel, after: null, RecentWindowSize);
-        _recent.InsertRange(0, history.Reverse().Where(m => !_recent.Any(r => r.MessageId == m.MessageId)).Select(ToSummary));
-        if (_recent.Count > RecentWindowSize)
-        {
-            _recent.RemoveRange(0, _recent.Count - RecentWindowSize);
-        }
+        _recent.AddOlder(history);
 
         _lastInboundAt = Max(_lastInboundAt, history.FirstOrDefault(m => m.Direction == Direction.Inbound)?.OccurredAt);
         if (_lastInboundAt is null && history.Count == RecentWindowSize)
@@ -93,7 +85,7 @@ internal sealed partial class ConversationGrain(
         var isNew = await conversationLog.TryAppendAsync(record);
         if (isNew)
         {
-            Remember(record);
+            _recent.Add(record);
             if (_lastInboundAt is null || message.ReceivedAt > _lastInboundAt)
             {
                 _lastInboundAt = message.ReceivedAt;
@@ -175,9 +167,9 @@ internal sealed partial class ConversationGrain(
         var tenant = await GetTenantSettingsAsync();
         var now = time.GetUtcNow();
 
-        if (Validate(request, tenant) is { } invalid)
+        if (OutboundRequestPolicy.Refusal(request, tenant, _tenantId, _channel, _phone) is { } refusal)
         {
-            return Rejected(messageId, invalid.Code, invalid.Reason);
+            return Rejected(messageId, refusal.Code, refusal.Reason);
         }
 
         var lead = knownLead ?? await Lead.GetAsync();
@@ -220,7 +212,7 @@ internal sealed partial class ConversationGrain(
         var record = OutboundRecord(messageId, request, DeliveryStatus.Queued, now);
         if (await conversationLog.TryAppendAsync(record))
         {
-            Remember(record);
+            _recent.Add(record);
             NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
         }
 
@@ -268,11 +260,7 @@ internal sealed partial class ConversationGrain(
 
         if (messageId is { } id)
         {
-            var index = _recent.FindIndex(m => m.MessageId == id);
-            if (index >= 0)
-            {
-                _recent[index] = _recent[index] with { Status = report.Status };
-            }
+            _recent.UpdateStatus(id, report.Status);
         }
 
         if (ProviderErrors.IsOptOut(report.ErrorCode))
@@ -291,7 +279,7 @@ internal sealed partial class ConversationGrain(
     {
         await EnsureHistoryAsync();
         return new ConversationSnapshot(
-            _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOrDefault()?.OccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
+            _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
     }
 
     public async Task EraseAsync()
@@ -307,151 +295,10 @@ internal sealed partial class ConversationGrain(
         DeactivateOnIdle(); // the recent window and last inbound time go with the activation
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == PendingSendsReminder ? ReleaseDueAsync(CancellationToken.None) : Task.CompletedTask;
-
-    private async Task ReleaseDueAsync(CancellationToken cancellationToken)
-    {
-        await EnsureHistoryAsync();
-        var now = time.GetUtcNow();
-        var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
-        foreach (var pending in due)
-        {
-            await ReleaseAsync(pending, now);
-        }
-
-        await EnsureReminderAsync();
-    }
-
-    // A deferred send is re-checked when it falls due: the lead may have opted out, the WhatsApp
-    // window may have closed, and a late reminder must not release a message into quiet hours.
-    private async Task ReleaseAsync(PendingSend pending, DateTimeOffset now)
-    {
-        var tenant = await GetTenantSettingsAsync();
-        var lead = await Lead.GetAsync();
-        var decision = HandOffPolicy.Decide(pending.Request.Purpose, pending.Request.Template is not null, _channel, lead, _lastInboundAt, tenant, now);
-        if (decision.Verdict == HandOffVerdict.Defer)
-        {
-            state.State.Pending[state.State.Pending.IndexOf(pending)] = pending with { DueAt = decision.NotBefore!.Value };
-            await state.WriteStateAsync();
-            return;
-        }
-
-        // An opt-out may have canceled the row already; then it must not be queued.
-        var status = decision.Verdict == HandOffVerdict.Send ? DeliveryStatus.Queued : DeliveryStatus.Canceled;
-        var moved = await conversationLog.AdvanceStatusByIdAsync(pending.MessageId, status);
-        if (status == DeliveryStatus.Canceled || !moved)
-        {
-            LogScheduledSendCanceled(logger, pending.MessageId, decision.Reason ?? "canceled before release");
-        }
-        else
-        {
-            NotifySender(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
-        }
-
-        state.State.Pending.Remove(pending);
-        await state.WriteStateAsync();
-    }
-
     // The message is already durable as queued; if the one-way call is lost, the sender finds the row
     // when it next reads its queue from the log.
     private void NotifySender(QueuedMessage message) =>
         _ = GrainFactory.GetGrain<ISenderGrain>(GrainKeys.Sender(_tenantId, _channel)).EnqueueAsync(message with { TraceParent = EngineTelemetry.CurrentTraceParent() });
-
-    // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had
-    // just been unregistered and registered again), so while the grain is active a timer releases on time.
-    private async Task EnsureReminderAsync()
-    {
-        _releaseTimer?.Dispose();
-        _releaseTimer = null;
-        if (state.State.Pending.Count == 0)
-        {
-            if (await this.GetReminder(PendingSendsReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            return;
-        }
-
-        var dueIn = state.State.Pending.Min(p => p.DueAt) - time.GetUtcNow();
-        dueIn = dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero;
-        if (dueIn < TimerHorizon)
-        {
-            _releaseTimer = this.RegisterGrainTimer(ReleaseDueAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
-        }
-
-        await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn, ReminderPeriod);
-    }
-
-    private async Task<IReadOnlyList<Guid>> OptOutAsync(Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant, bool confirm)
-    {
-        var before = (await Lead.GetAsync()).ConsentOn(_channel);
-        var keyword = message.ProviderKeyword is not null ? "provider opt-out keyword" : match.Keyword ?? "revocation phrase";
-        await Lead.RecordConsentAsync(ConsentChanges.KeywordOptOut(messageId, _channel, Evidence(messageId, message, keyword), tenant, message.ReceivedAt));
-
-        // Waiting messages are canceled by now. Someone already opted out gets no second confirmation.
-        return before == ConsentStatus.OptedOut || !confirm
-            ? []
-            : await ReplyAsync(messageId, tenant.KeywordReplies.StopConfirmation, OutboundPurpose.OptOutConfirmation, "stop");
-    }
-
-    // An opt-in keyword reverses the person's own opt-out, or confirms a pending double opt-in. From a
-    // lead with no consent it is an ordinary message: "yes" to a question is not consent. "Y" counts only
-    // as the answer to a pending request.
-    private async Task<(bool Handled, IReadOnlyList<Guid> Replies)> OptInAsync(
-        Guid messageId, InboundMessage message, KeywordMatch match, TenantSettings tenant, bool confirm)
-    {
-        var current = (await Lead.GetAsync()).ConsentRecordOn(_channel);
-        var confirmsRequest = ConsentPolicy.ConfirmsPendingOptIn(current, message.ReceivedAt, tenant.Consent.OptInConfirmationWindow);
-        var reversesOptOut = current?.Status == ConsentStatus.OptedOut && (match.Keyword != "Y" || message.ProviderKeyword is not null);
-        if (!confirmsRequest && !reversesOptOut)
-        {
-            return (false, []);
-        }
-
-        var keyword = match.Keyword ?? "provider opt-in keyword";
-        var evidence = confirmsRequest
-            ? $"{Evidence(messageId, message, keyword)} confirming the request: {current!.Evidence}"
-            : Evidence(messageId, message, keyword);
-        await Lead.RecordConsentAsync(new ConsentChange($"inbound/{messageId}", _channel, ConsentStatus.OptedIn, ConsentSource.Keyword, evidence, message.ReceivedAt));
-        return (true, confirm ? await ReplyAsync(messageId, tenant.KeywordReplies.StartConfirmation, OutboundPurpose.OptInConfirmation, "start") : []);
-    }
-
-    private async Task<IReadOnlyList<Guid>> ReplyAsync(Guid inboundId, string body, OutboundPurpose purpose, string kind)
-    {
-        var result = await SendAsync(new OutboundRequest($"{kind}-reply/{inboundId}", body, null, null, purpose));
-        return result.Disposition == SendDisposition.Rejected ? [] : [result.MessageId];
-    }
-
-    private (RejectionCode Code, string Reason)? Validate(OutboundRequest request, TenantSettings tenant)
-    {
-        var channelConfigured = _channel == Channel.Sms ? tenant.Sms is not null : tenant.WhatsApp is not null;
-        if (!channelConfigured)
-        {
-            return (RejectionCode.ChannelNotConfigured, $"tenant '{_tenantId}' has no {_channel.ToWireName()} channel configured");
-        }
-
-        if (request.Template is not null && _channel != Channel.WhatsApp)
-        {
-            return (RejectionCode.InvalidRequest, "templates can be sent only on WhatsApp");
-        }
-
-        if (_channel == Channel.Sms && !LeadAddress.IsPhoneNumber(_phone))
-        {
-            return (RejectionCode.InvalidRequest, "a lead known only by a WhatsApp user id can be reached on WhatsApp only");
-        }
-
-        if (request.Template is null && string.IsNullOrWhiteSpace(request.Body))
-        {
-            return (RejectionCode.InvalidRequest, "a message needs a body or a template");
-        }
-
-        var limit = MessageLimits.MaxBody(_channel);
-        return request.Body is { Length: var length } && length > limit
-            ? (RejectionCode.InvalidRequest, $"the body has {length} characters; {_channel.ToWireName()} allows at most {limit}")
-            : null;
-    }
 
     private Task<TenantSettings> GetTenantSettingsAsync() => tenants.RequireSettingsAsync(_tenantId);
 
@@ -461,25 +308,6 @@ internal sealed partial class ConversationGrain(
         request.Body ?? $"template:{request.Template!.Name}",
         status, null, now, request.Template, request.Purpose);
 
-    private void Remember(MessageRecord record)
-    {
-        _recent.Add(ToSummary(record));
-        if (_recent.Count > RecentWindowSize)
-        {
-            _recent.RemoveAt(0);
-        }
-    }
-
     private static SendResult Rejected(Guid messageId, RejectionCode code, string? reason) =>
         new(messageId, SendDisposition.Rejected, code, reason, null);
-
-    private static MessageSummary ToSummary(MessageRecord record) =>
-        new(record.MessageId, record.Direction, record.MessageType, record.Body, record.Status, record.OccurredAt);
-
-    private static string Evidence(Guid messageId, InboundMessage message, string keyword) =>
-        $"inbound {message.Provider.ToWireName()} message {message.ProviderMessageId} ({messageId}): {keyword}";
-
-    [LoggerMessage(EventId = 2101, EventName = "ScheduledSendCanceled", Level = LogLevel.Information,
-        Message = "Scheduled message {MessageId} canceled at release: {Reason}")]
-    private static partial void LogScheduledSendCanceled(ILogger logger, Guid messageId, string reason);
 }

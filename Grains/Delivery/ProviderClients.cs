@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Telemetry;
 
 namespace Engine.Grains.Delivery;
@@ -10,4 +11,6 @@ internal sealed class ProviderClients(TwilioClient twilio, WhatsAppClient whatsA
     private readonly IProviderClient _whatsApp = new TracedProviderClient(whatsApp, Channel.WhatsApp, metrics);
 
     public IProviderClient For(Channel channel) => channel == Channel.Sms ? _sms : _whatsApp;
+
+    public static Provider ProviderOf(Channel channel) => channel == Channel.Sms ? Provider.Twilio : Provider.Meta;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
@@ -9,7 +8,6 @@ using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage.EarlyStatuses;
-using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.Outbox;
 using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
@@ -26,8 +24,8 @@ namespace Engine.Grains.Delivery;
 [GrainType("sender"), Reentrant]
 internal sealed partial class SenderGrain(
     IOutbox outbox,
-    IConversationLog conversationLog,
-    ProviderClients providers,
+    HandOffCheck handOffCheck,
+    ProviderHandOff handOff,
     IEarlyStatuses earlyStatuses,
     TenantCache tenants,
     EngineMetrics metrics,
@@ -37,13 +35,10 @@ internal sealed partial class SenderGrain(
     private const int MaxBatch = 256;
     private const int ReloadLimit = 10_000;
     private const string DrainReminder = "drain";
-    private static readonly TimeSpan TransientBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(5);
 
-    private readonly LinkedList<QueuedMessage> _queue = [];
-    private readonly HashSet<Guid> _known = [];
-    private readonly Dictionary<string, DateTimeOffset> _notBefore = new(StringComparer.Ordinal); // WhatsApp pair limit, backoff
     private readonly List<(string LeadAddress, string UserId)> _learnedUserIds = [];
+    private SendQueue _queue = null!;
     private string _tenantId = "";
     private Channel _channel;
     private TokenBucket? _bucket;
@@ -56,11 +51,8 @@ internal sealed partial class SenderGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _channel) = GrainKeys.ParseSender(this.GetPrimaryKeyString());
-        foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit, cancellationToken))
-        {
-            Add(message);
-        }
-
+        _queue = new SendQueue(_channel);
+        await ReloadAsync(cancellationToken);
         await ScheduleAsync(TimeSpan.Zero);
     }
 
@@ -73,7 +65,7 @@ internal sealed partial class SenderGrain(
 
     public async Task EnqueueAsync(QueuedMessage message)
     {
-        Add(message);
+        _queue.Add(message);
         if (!_draining)
         {
             await ScheduleAsync(TimeSpan.Zero);
@@ -82,19 +74,7 @@ internal sealed partial class SenderGrain(
 
     public Task WithdrawAsync(IReadOnlyList<Guid> canceledMessageIds)
     {
-        var canceled = canceledMessageIds.ToHashSet();
-        for (var node = _queue.First; node is not null;)
-        {
-            var next = node.Next;
-            if (canceled.Contains(node.Value.MessageId) && node.Value.AttemptedAt is null) // an unknown outcome is still reconciled
-            {
-                _known.Remove(node.Value.MessageId);
-                _queue.Remove(node);
-            }
-
-            node = next;
-        }
-
+        _queue.Withdraw(canceledMessageIds);
         ReportDepth();
         return Task.CompletedTask;
     }
@@ -104,10 +84,7 @@ internal sealed partial class SenderGrain(
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // Also a safety net: pick up anything queued while no activation knew of it.
-        foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit))
-        {
-            Add(message);
-        }
+        await ReloadAsync(CancellationToken.None);
 
         // A drain under way takes what was added. Re-arming now would dispose its timer, which cancels the
         // hand-offs in flight: a send the provider took was then retried as new (sent twice), and a batch
@@ -118,32 +95,11 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    // In order of queueing: one-way enqueue calls may arrive out of order, and a conversation's messages
-    // must leave in the order they were queued. New messages are nearly always the latest, so the scan
-    // from the tail is short.
-    private void Add(QueuedMessage message)
+    private async Task ReloadAsync(CancellationToken cancellationToken)
     {
-        if (_known.Add(message.MessageId))
+        foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit, cancellationToken))
         {
-            var before = _queue.Last;
-            while (before is not null && before.Value.QueuedAt > message.QueuedAt)
-            {
-                before = before.Previous;
-            }
-
-            if (before is null)
-            {
-                _queue.AddFirst(message);
-            }
-            else
-            {
-                _queue.AddAfter(before, message);
-            }
-        }
-        else if (message.TraceParent is not null && _queue.FirstOrDefault(m => m.MessageId == message.MessageId) is { TraceParent: null } loaded)
-        {
-            // Read from the log by this activation just before the call that queued it: keep the caller's trace.
-            _queue.Find(loaded)!.Value = loaded with { TraceParent = message.TraceParent };
+            _queue.Add(message);
         }
     }
 
@@ -168,16 +124,22 @@ internal sealed partial class SenderGrain(
                     _bucket = new TokenBucket(rate, Math.Max(1, rate), now);
                 }
 
-                (var batch, wait) = await TakeBatchAsync(tenant, now);
-                if (batch.Count == 0)
+                var taken = _queue.Take(now, _bucket, tenant.RateLimits.DailyMessageCap - await SentTodayAsync(now), MaxBatch, IdleTick);
+                wait = taken.Wait;
+                if (taken.DailyCapReached)
+                {
+                    LogDailyCapReached(logger, _tenantId, _channel.ToWireName(), tenant.RateLimits.DailyMessageCap);
+                }
+
+                if (taken.Messages.Count == 0)
                 {
                     break;
                 }
 
-                var (cleared, begun) = await CheckAndBeginAsync(tenant, batch, now, cancellationToken);
+                var (cleared, begun) = await CheckAndBeginAsync(tenant, taken.Messages, now, cancellationToken);
                 foreach (var withdrawn in cleared.Where(m => !begun.Contains(m.MessageId)))
                 {
-                    _known.Remove(withdrawn.MessageId); // canceled by an opt-out after it was queued
+                    _queue.Settle(withdrawn.MessageId); // canceled by an opt-out after it was queued
                 }
 
                 var handedOff = cleared.Where(m => begun.Contains(m.MessageId)).ToArray();
@@ -186,8 +148,8 @@ internal sealed partial class SenderGrain(
                     metrics.LeftQueue(_channel, now - message.QueuedAt);
                 }
 
-                var accepted = await Task.WhenAll(handedOff.Select(message => HandOffAsync(tenant, message, cancellationToken)));
-                await AcceptedAsync(accepted.Where(a => a is not null).Select(a => a!.Value).ToArray(), handedOff);
+                var results = await Task.WhenAll(handedOff.Select(message => handOff.RunAsync(_tenantId, tenant, _channel, message, cancellationToken)));
+                await RecordAsync(tenant, handedOff, results);
                 await LinkLearnedUserIdsAsync();
                 ReportDepth();
             }
@@ -200,197 +162,71 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    private async Task<(List<QueuedMessage> Batch, TimeSpan Wait)> TakeBatchAsync(TenantSettings tenant, DateTimeOffset now)
-    {
-        var batch = new List<QueuedMessage>();
-        var conversationsInBatch = new HashSet<string>(StringComparer.Ordinal);
-        var wait = IdleTick;
-        var remainingToday = tenant.RateLimits.DailyMessageCap - await SentTodayAsync(now);
-        for (var node = _queue.First; node is not null && batch.Count < MaxBatch;)
-        {
-            var next = node.Next;
-            var message = node.Value;
-            if (!conversationsInBatch.Add(message.LeadPhone))
-            {
-                node = next;
-                continue; // an earlier message of this conversation goes first
-            }
-
-            if (_notBefore.TryGetValue(message.LeadPhone, out var notBefore) && notBefore > now)
-            {
-                wait = Min(wait, notBefore - now);
-                node = next;
-                continue;
-            }
-
-            if (remainingToday <= batch.Count)
-            {
-                LogDailyCapReached(logger, _tenantId, _channel.ToWireName(), tenant.RateLimits.DailyMessageCap);
-                wait = IdleTick;
-                break;
-            }
-
-            var cost = _channel == Channel.Sms ? SmsSegments.Count(message.Body ?? "").Segments : 1;
-            var decision = _bucket!.TryTake(now, cost);
-            if (!decision.Allowed)
-            {
-                wait = Min(wait, decision.RetryAfter);
-                break;
-            }
-
-            batch.Add(message);
-            _queue.Remove(node);
-            node = next;
-        }
-
-        return (batch, wait);
-    }
-
-    // When the check or the start of the hand-off fails (a lead grain's silo just died), nothing of the batch
-    // has left: it goes back to the head of the line in order. Dropped instead, it would wait unseen, since
-    // its messages stay known and a reload of the log skips them.
+    // When the check or the start of the hand-off fails (a lead grain's silo just died), nothing of the
+    // batch has left: it goes back to the head of the line.
     private async Task<(List<QueuedMessage> Cleared, IReadOnlySet<Guid> Begun)> CheckAndBeginAsync(
         TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         try
         {
-            var cleared = await CheckAsync(tenant, batch, now, cancellationToken);
-            return (cleared, await outbox.BeginHandOffAsync(cleared.Select(m => m.MessageId).ToArray(), cancellationToken));
+            var screening = await handOffCheck.CheckAsync(_tenantId, _channel, tenant, batch, now, cancellationToken);
+            screening.Suppressed.ForEach(_queue.Settle);
+            foreach (var (message, delay) in screening.Deferred)
+            {
+                _queue.Requeue(message, delay, now); // quiet hours: it waits in line
+            }
+
+            return (screening.Cleared, await outbox.BeginHandOffAsync(screening.Cleared.Select(m => m.MessageId).ToArray(), cancellationToken));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            foreach (var message in Enumerable.Reverse(batch).Where(m => !_queue.Contains(m)))
-            {
-                _known.Add(message.MessageId);
-                _queue.AddFirst(message);
-            }
-
+            _queue.Restore(batch);
             throw;
         }
     }
 
-    // The last check before a message leaves, against each lead as it is now: one grain call per lead
-    // (a batch holds one message per conversation) and one query for the leads whose window matters.
-    // Refused messages are suppressed for good; those caught by quiet hours wait in line.
-    private async Task<List<QueuedMessage>> CheckAsync(TenantSettings tenant, List<QueuedMessage> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    // Acceptances are recorded for the whole batch at once, even if the drain is canceled: the provider has them.
+    private async Task RecordAsync(TenantSettings tenant, QueuedMessage[] handedOff, HandOffResult[] results)
     {
-        var started = Stopwatch.GetTimestamp();
-        var leads = (await Task.WhenAll(batch.Select(m => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, m.LeadPhone)).GetAsync())))
-            .ToDictionary(lead => lead.Address, StringComparer.Ordinal);
-        var needingWindow = batch.Where(m => HandOffPolicy.NeedsLastInbound(m.Template is not null, _channel, leads[m.LeadPhone])).Select(m => m.LeadPhone).ToArray();
-        var lastInbound = needingWindow.Length == 0
-            ? new Dictionary<string, DateTimeOffset>()
-            : await conversationLog.LastInboundAtAsync(_tenantId, _channel, needingWindow, cancellationToken);
-
-        var cleared = new List<QueuedMessage>(batch.Count);
-        var suppressed = new List<(Guid, string)>();
-        foreach (var message in batch)
+        var accepted = new List<AcceptedHandOff>();
+        for (var i = 0; i < handedOff.Length; i++)
         {
-            var inbound = lastInbound.TryGetValue(message.LeadPhone, out var at) ? at : (DateTimeOffset?)null;
-            var decision = HandOffPolicy.Decide(
-                message.Purpose, message.Template is not null, _channel, leads[message.LeadPhone], inbound, tenant, now);
-            switch (decision.Verdict)
+            var message = handedOff[i];
+            switch (results[i])
             {
-                case HandOffVerdict.Send:
-                    cleared.Add(message);
+                case HandOffResult.Accepted a:
+                    accepted.Add(a.HandOff);
+                    if (a.RecipientUserId is { } userId)
+                    {
+                        _learnedUserIds.Add((message.LeadPhone, userId));
+                    }
+
                     break;
-                case HandOffVerdict.Suppress:
-                    suppressed.Add((message.MessageId, decision.Reason!));
-                    _known.Remove(message.MessageId);
-                    metrics.Suppressed(_channel, decision.Reason!);
-                    LogSuppressed(logger, message.MessageId, decision.Reason!);
+                case HandOffResult.Failed f:
+                    await FailAsync(tenant, message, f.ErrorCode);
                     break;
-                default:
-                    Requeue(message, decision.NotBefore!.Value - now);
+                case HandOffResult.Retry r:
+                    _queue.Requeue(r.Message, r.Delay, time.GetUtcNow());
                     break;
             }
         }
 
-        await outbox.RecordSuppressedAsync(suppressed, cancellationToken);
-        metrics.HandOffChecked(_channel, Stopwatch.GetElapsedTime(started));
-        return cleared;
-    }
-
-    // Returns the accepted hand-off (recorded for the whole batch at once), or null when it failed or waits again.
-    // An unexpected failure puts the message back in line rather than losing it from the queue; it may have
-    // come after the request left (a canceled drain), so the message is reconciled before it is sent again.
-    private async Task<AcceptedHandOff?> HandOffAsync(TenantSettings tenant, QueuedMessage message, CancellationToken cancellationToken)
-    {
-        var startedAt = time.GetUtcNow();
-        try
+        await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
+        await ApplyEarlyStatusesAsync(accepted, handedOff, CancellationToken.None);
+        var now = time.GetUtcNow();
+        foreach (var handOffAccepted in accepted)
         {
-            return await TryHandOffAsync(tenant, message, startedAt, cancellationToken);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogTransient(logger, message.MessageId, e.Message);
-            Requeue(message with { AttemptedAt = message.AttemptedAt ?? startedAt }, TransientBackoff);
-            return null;
-        }
-    }
-
-    private async Task<AcceptedHandOff?> TryHandOffAsync(TenantSettings tenant, QueuedMessage message, DateTimeOffset startedAt, CancellationToken cancellationToken)
-    {
-        var client = providers.For(_channel);
-        var request = new ProviderSendRequest(_tenantId, message.MessageId, _channel, message.LeadPhone, message.Body, message.Template, message.TraceParent);
-        var provider = _channel == Channel.Sms ? Provider.Twilio : Provider.Meta;
-
-        // A hand-off that began before (crash, timeout, 5xx) is checked with the provider before sending
-        // again; a lookup that fails is tried again later, never read as "not sent".
-        if (message.AttemptedAt is { } attemptedAt)
-        {
-            if (!client.CanConfirmSends)
+            _queue.Settle(handOffAccepted.MessageId);
+            if (_channel == Channel.WhatsApp)
             {
-                await FailAsync(message, provider, "unknown_outcome", cancellationToken);
-                return null;
-            }
-
-            var lookup = await client.FindSentAsync(tenant, request, attemptedAt, cancellationToken);
-            switch (lookup.Verdict)
-            {
-                case SentVerdict.Sent:
-                    return new AcceptedHandOff(message.MessageId, provider, lookup.ProviderMessageId!);
-                case SentVerdict.Unanswered:
-                    LogLookupFailed(logger, message.MessageId, lookup.Reason ?? "no answer");
-                    RequeueUnknown(message, attemptedAt);
-                    return null;
+                _queue.HoldConversation(handedOff.First(m => m.MessageId == handOffAccepted.MessageId).LeadPhone, now + SendRates.WhatsAppPairInterval);
             }
         }
 
-        // On the thread pool, not this activation: a batch's requests are built, sent and read in parallel.
-        var outcome = await Task.Run(() => client.SendAsync(tenant, request, cancellationToken));
-        switch (outcome.Kind)
+        if (_dailyCount is { } count)
         {
-            case HandOff.Accepted:
-                if (outcome.RecipientUserId is { } userId && LeadAddress.IsPhoneNumber(message.LeadPhone))
-                {
-                    _learnedUserIds.Add((message.LeadPhone, userId));
-                }
-
-                return new AcceptedHandOff(message.MessageId, provider, outcome.ProviderMessageId!);
-            case HandOff.Permanent:
-                await FailAsync(message, provider, outcome.ErrorCode ?? "permanent", cancellationToken);
-                return null;
-            case HandOff.Unknown when client.CanConfirmSends:
-                // Reconciled from the first attempt on: any of them may be the one the provider kept.
-                RequeueUnknown(message, message.AttemptedAt ?? startedAt);
-                return null;
-            case HandOff.Unknown:
-                await FailAsync(message, provider, "unknown_outcome", cancellationToken);
-                return null;
-            default:
-                LogTransient(logger, message.MessageId, outcome.ErrorCode ?? outcome.ErrorMessage ?? "transient");
-                Requeue(message, TransientBackoff);
-                return null;
+            _dailyCount = count with { Sent = count.Sent + accepted.Count };
         }
-    }
-
-    // An outage answers every attempt with a 5xx or a failed lookup: each waits twice as long as the last (1 s to 30 s).
-    private void RequeueUnknown(QueuedMessage message, DateTimeOffset attemptedAt)
-    {
-        var attempts = message.Attempts + 1;
-        var backoff = TimeSpan.FromSeconds(Math.Min(TransientBackoff.TotalSeconds, Math.Pow(2, Math.Min(attempts, 6) - 1)));
-        Requeue(message with { AttemptedAt = attemptedAt, Attempts = attempts }, backoff);
     }
 
     // Meta answers a send to a number with the person's WhatsApp user id: linking it now lets a later
@@ -414,30 +250,9 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    private async Task AcceptedAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch)
-    {
-        await outbox.RecordAcceptedAsync(accepted, CancellationToken.None); // the provider has them: record it even if the drain is canceled
-        await ApplyEarlyStatusesAsync(accepted, batch, CancellationToken.None);
-        var now = time.GetUtcNow();
-        var acceptedIds = accepted.Select(a => a.MessageId).ToHashSet();
-        foreach (var message in batch.Where(m => acceptedIds.Contains(m.MessageId)))
-        {
-            _known.Remove(message.MessageId);
-            if (_channel == Channel.WhatsApp)
-            {
-                _notBefore[message.LeadPhone] = now + SendRates.WhatsAppPairInterval;
-            }
-        }
-
-        if (_dailyCount is { } count)
-        {
-            _dailyCount = count with { Sent = count.Sent + accepted.Length };
-        }
-    }
-
     // Statuses that arrived before the ids were recorded go to their conversations now; each is
     // discarded once applied, so one that fails here stays parked instead of being lost.
-    private async Task ApplyEarlyStatusesAsync(AcceptedHandOff[] accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
+    private async Task ApplyEarlyStatusesAsync(IReadOnlyList<AcceptedHandOff> accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
     {
         var parked = await earlyStatuses.FindAsync(_tenantId, accepted.Select(a => a.ProviderMessageId).ToArray(), cancellationToken);
         foreach (var report in parked)
@@ -449,26 +264,16 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    private async Task FailAsync(QueuedMessage message, Provider provider, string errorCode, CancellationToken cancellationToken)
+    private async Task FailAsync(TenantSettings tenant, QueuedMessage message, string errorCode)
     {
-        await outbox.RecordFailedAsync(message.MessageId, provider, errorCode, cancellationToken);
-        _known.Remove(message.MessageId);
+        var provider = ProviderClients.ProviderOf(_channel);
+        await outbox.RecordFailedAsync(message.MessageId, provider, errorCode, CancellationToken.None);
+        _queue.Settle(message.MessageId);
         LogFailed(logger, message.MessageId, errorCode);
         if (ProviderErrors.IsOptOut(errorCode))
         {
-            var tenant = await GetTenantAsync();
             await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(ConsentChanges.ProviderOptOut(
                 $"send/{message.MessageId}", provider, errorCode, message.MessageId.ToString(), _channel, tenant, time.GetUtcNow()));
-        }
-    }
-
-    // Back at the head of its conversation's line, so the conversation keeps its order.
-    private void Requeue(QueuedMessage message, TimeSpan delay)
-    {
-        _queue.AddFirst(message);
-        if (delay > TimeSpan.Zero)
-        {
-            _notBefore[message.LeadPhone] = time.GetUtcNow() + delay;
         }
     }
 
@@ -481,11 +286,7 @@ internal sealed partial class SenderGrain(
         {
             // Look in the log once more before going idle: a message whose EnqueueAsync was lost (the call
             // timed out while a silo restarted) is queued there, and nothing else would bring it here.
-            foreach (var message in await outbox.ReadAsync(_tenantId, _channel, ReloadLimit))
-            {
-                Add(message);
-            }
-
+            await ReloadAsync(CancellationToken.None);
             dueIn = TimeSpan.Zero;
         }
 
@@ -530,27 +331,13 @@ internal sealed partial class SenderGrain(
 
     private Task<TenantSettings> GetTenantAsync() => tenants.RequireSettingsAsync(_tenantId);
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
     [LoggerMessage(EventId = 2205, EventName = "WhatsAppUserIdNotLinked", Level = LogLevel.Warning,
         Message = "Could not link {Count} WhatsApp user ids from send responses to their leads: {Reason}")]
     private static partial void LogUserIdNotLinked(ILogger logger, int count, string reason);
 
-    [LoggerMessage(EventId = 2206, EventName = "SendLookupFailed", Level = LogLevel.Warning,
-        Message = "Could not ask the provider whether it has message {MessageId} ({Reason}); it is asked again later, not sent")]
-    private static partial void LogLookupFailed(ILogger logger, Guid messageId, string reason);
-
-    [LoggerMessage(EventId = 2201, EventName = "SendTransientFailure", Level = LogLevel.Warning,
-        Message = "Provider refused message {MessageId} for now ({Reason}); it waits and is retried")]
-    private static partial void LogTransient(ILogger logger, Guid messageId, string reason);
-
     [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
         Message = "Message {MessageId} failed for good with {ErrorCode}")]
     private static partial void LogFailed(ILogger logger, Guid messageId, string errorCode);
-
-    [LoggerMessage(EventId = 2204, EventName = "SendSuppressed", Level = LogLevel.Information,
-        Message = "Message {MessageId} suppressed at hand-off: {Reason}")]
-    private static partial void LogSuppressed(ILogger logger, Guid messageId, string reason);
 
     [LoggerMessage(EventId = 2203, EventName = "DailyCapReached", Level = LogLevel.Warning,
         Message = "Tenant {TenantId} reached its daily cap of {Cap} on {Channel}; the rest waits for tomorrow")]

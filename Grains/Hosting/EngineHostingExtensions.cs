@@ -95,6 +95,7 @@ public static partial class EngineHostingExtensions
     {
         builder.AddEngineSettings();
         builder.Services.AddProviderClients();
+        builder.Services.AddSingleton<HandOffCheck>();
         var connections = builder.Configuration.GetConnectionStrings();
         var cluster = builder.Configuration.GetClusterSettings();
 
@@ -203,7 +204,7 @@ public static partial class EngineHostingExtensions
     /// </summary>
     public static IServiceCollection AddProviderClients(this IServiceCollection services)
     {
-        services.AddSingleton<ProviderClients>();
+        services.AddSingleton<ProviderClients>().AddSingleton<ProviderHandOff>();
         // Partners get ten seconds an attempt; a slow one only delays its own deliveries. Each connection
         // goes to a public address only (unless allowed), checked at connect time; no proxy, so the
         // address checked is the partner's.
