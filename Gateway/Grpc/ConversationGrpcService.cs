@@ -13,7 +13,8 @@ using V1 = Engine.Gateway.Grpc.V1;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
-internal sealed class ConversationGrpcService(IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantCache tenants)
+internal sealed class ConversationGrpcService(
+    IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantCache tenants, IdempotentRetry retry)
     : V1.ConversationService.ConversationServiceBase
 {
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
@@ -50,7 +51,7 @@ internal sealed class ConversationGrpcService(IClusterClient cluster, IConversat
         // Only a keyed send may be repeated: without a key a second attempt could queue a second message.
         var result = outbound.IdempotencyKey is null
             ? await conversation.SendAsync(outbound)
-            : await ClusterFaults.RetryIdempotentAsync(() => conversation.SendAsync(outbound), context.CancellationToken);
+            : await retry.RunAsync(() => conversation.SendAsync(outbound), context.CancellationToken);
 
         SendRejections.ThrowIfRejected(result);
         return new V1.SendMessageResponse

@@ -16,7 +16,8 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
 internal sealed class LeadGrpcService(
-    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit)
+    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit,
+    IdempotentRetry retry)
     : V1.LeadService.LeadServiceBase
 {
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
@@ -235,7 +236,7 @@ internal sealed class LeadGrpcService(
     {
         try
         {
-            return await ClusterFaults.RetryIdempotentAsync(async () =>
+            return await retry.RunAsync(async () =>
             {
                 var lead = Lead(tenantId, phone);
                 var existed = (await lead.GetAsync()).Exists;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Engine.Grains.Abstractions;
 using Orleans.Runtime;
@@ -7,8 +6,8 @@ using Orleans.Runtime.Messaging;
 namespace Engine.Gateway.Hosting;
 
 /// <summary>
-/// The one owner of "the Orleans cluster cannot be reached right now": which failures mean it, the
-/// retries the gateway makes of idempotent work, what clients are told (gRPC UNAVAILABLE, webhook
+/// The one owner of "the Orleans cluster cannot be reached right now": which failures mean it (and so
+/// which <see cref="IdempotentRetry"/> repeats), what clients are told (gRPC UNAVAILABLE, webhook
 /// 503, both with a retry-after) and the one log line. An expected condition during a silo failover or
 /// restart, so it is a warning without a stack trace, never an error.
 /// </summary>
@@ -16,12 +15,6 @@ internal static partial class ClusterFaults
 {
     /// <summary>What clients are asked to wait: about the time a killed silo takes to be declared dead.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-
-    /// <summary>How long idempotent work keeps being retried: past the ~5 s a killed silo takes to be declared dead.</summary>
-    public static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(8);
-
-    // Long enough for the client to drop a dead gateway connection and route through a live one.
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     public const string Message = "The engine cluster is unavailable right now (no silo answered); retry in a few seconds.";
 
@@ -46,38 +39,6 @@ internal static partial class ClusterFaults
         IsUnreachable(exception) || IsStorageUnavailable(exception) ||
         Causes(exception).Any(e => e is GatewayTooBusyException) ||
         exception is TimeoutException and not StackExchange.Redis.RedisTimeoutException;
-
-    /// <summary>
-    /// Runs an idempotent cluster call again, every <see cref="RetryDelay"/> within <see cref="RetryBudget"/>,
-    /// while its attempts do not reach a live silo or its silo's PostgreSQL fails under it. A timeout is not retried: that call may have run, and
-    /// repeating calls that wait behind it only lengthens the wait.
-    /// </summary>
-    public static Task<T> RetryIdempotentAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) =>
-        RetryIdempotentAsync(call, RetryBudget, cancellationToken);
-
-    /// <inheritdoc cref="RetryIdempotentAsync{T}(Func{Task{T}}, CancellationToken)"/>
-    public static Task RetryIdempotentAsync(Func<Task> call, CancellationToken cancellationToken = default) =>
-        RetryIdempotentAsync(async () =>
-        {
-            await call();
-            return true;
-        }, cancellationToken);
-
-    internal static async Task<T> RetryIdempotentAsync<T>(Func<Task<T>> call, TimeSpan budget, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception e) when ((IsUnreachable(e) || IsStorageUnavailable(e)) && Stopwatch.GetElapsedTime(started) + RetryDelay < budget)
-            {
-                await Task.Delay(RetryDelay, cancellationToken);
-            }
-        }
-    }
 
     /// <summary>The one warning for a request answered as unavailable.</summary>
     public static void Log(ILogger logger, string operation, string answer, Exception exception) =>

@@ -32,7 +32,7 @@ public static class GatewayApp
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>().AddSingleton<ApiKeyUsage>().AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<LeadExport>();
-        builder.Services.AddWebhooks();
+        builder.Services.AddWebhooks().AddIdempotentRetry();
 
         var app = builder.Build();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = EngineHealthChecks.WriteReportAsync });
@@ -67,4 +67,10 @@ public static class GatewayApp
         .AddSingleton(sp => new WebhookDeduplicator(
             sp.GetRequiredService<ILogger<WebhookDeduplicator>>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<StackExchange.Redis.IConnectionMultiplexer>()))
         .AddSingleton<WebhookContext>();
+
+    // Repeats of idempotent work, told by the cluster client when a silo connection is lost.
+    internal static IServiceCollection AddIdempotentRetry(this IServiceCollection services) => services
+        .AddSingleton<SiloLossSignal>()
+        .AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<SiloLossSignal>())
+        .AddSingleton<IdempotentRetry>();
 }

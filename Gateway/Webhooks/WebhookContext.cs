@@ -16,6 +16,7 @@ internal sealed partial class WebhookContext(
     WebhookDeduplicator deduplicator,
     IRejectedWebhookLog rejectedWebhooks,
     WebhookMetrics metrics,
+    IdempotentRetry retry,
     IOptions<EngineSettings> engine,
     TimeProvider time,
     ILogger<WebhookContext> logger)
@@ -44,7 +45,7 @@ internal sealed partial class WebhookContext(
             return;
         }
 
-        await ClusterFaults.RetryIdempotentAsync(process);
+        await retry.RunAsync(process);
         await deduplicator.MarkProcessedAsync(key);
         metrics.Item(provider, kind, "processed");
     }
@@ -56,7 +57,7 @@ internal sealed partial class WebhookContext(
     /// </summary>
     public async Task ProcessStatusAsync(string provider, Func<Task> process)
     {
-        await ClusterFaults.RetryIdempotentAsync(process);
+        await retry.RunAsync(process);
         metrics.Item(provider, "status", "processed");
     }
 

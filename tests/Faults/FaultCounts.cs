@@ -10,7 +10,7 @@ namespace Engine.Faults.Tests;
 /// server errors among them are answers other than "unavailable, retry" (a 500, gRPC UNKNOWN or INTERNAL).
 /// </summary>
 public sealed record FaultCounts(
-    string Case, int Acknowledged, int Lost, int Duplicated, int Undelivered, int Errors, double ErrorWindowSeconds, int ServerErrors, int GaveUp)
+    string Case, int Acknowledged, int Lost, int Duplicated, int Undelivered, int Errors, double ErrorWindowSeconds, double LastErrorSeconds, int ServerErrors, int GaveUp)
 {
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(60);
 
@@ -35,7 +35,7 @@ public sealed record FaultCounts(
         var window = errors.Length == 0 ? 0 : errors.Max(e => e.At) - errors.Min(e => e.At);
         return new FaultCounts(
             caseName, sids.Length + bodies.Count, (int)(sids.Length - stored + bodies.Count - reached), (int)storedTwice + sentTwice,
-            (int)(messageIds.Length - delivered), errors.Length, window,
+            (int)(messageIds.Length - delivered), errors.Length, window, errors.Length == 0 ? 0 : errors.Max(e => e.At),
             errors.Count(e => IsServerError(e.What)),
             load.GaveUp);
     }
@@ -45,7 +45,7 @@ public sealed record FaultCounts(
         error.StartsWith("webhook 500", StringComparison.Ordinal) || error.StartsWith("gRPC Unknown", StringComparison.Ordinal) || error.StartsWith("gRPC Internal", StringComparison.Ordinal);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"FAULT {Case}: acknowledged {Acknowledged}, lost {Lost}, duplicated {Duplicated}, undelivered {Undelivered}, errors {Errors} within {ErrorWindowSeconds:F1}s ({ServerErrors} server errors), gave up {GaveUp}");
+        $"FAULT {Case}: acknowledged {Acknowledged}, lost {Lost}, duplicated {Duplicated}, undelivered {Undelivered}, errors {Errors} within {ErrorWindowSeconds:F1}s, the last at {LastErrorSeconds:F1}s ({ServerErrors} server errors), gave up {GaveUp}");
 
     // The count once it reaches what is expected, or what it is when the time is up.
     private static async Task<long> SettleAsync(Func<Task<long>> count, long expected)

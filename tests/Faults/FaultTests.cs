@@ -13,6 +13,8 @@ public sealed class FaultTests(FaultCluster cluster, ITestOutputHelper output) :
     private static readonly TimeSpan LoadDuration = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan FaultAt = TimeSpan.FromSeconds(3);
 
+    private TimeSpan _faultedAt; // on the load's clock, which times its errors
+
     [Fact]
     public async Task SiloKilled_LosesNothing_ErrorsOnlyWhileItIsDeclaredDead()
     {
@@ -23,10 +25,11 @@ public sealed class FaultTests(FaultCluster cluster, ITestOutputHelper output) :
         });
         await cluster.StartSiloAsync(1);
 
-        // The bound is what this suite measures, not the 5 s the issue asks for: calls caught in a conversation
-        // grain that was waiting on the killed silo stay unanswered past the client's 10 s deadline (see README, Faults).
+        // Calls the killed silo held are repeated by the gateway once it loses that silo's connection, so
+        // clients see at most a few "unavailable" answers while the silo is declared dead.
         AssertNothingLostOrDuplicated(counts);
-        Assert.True(counts.ErrorWindowSeconds <= 20, $"client errors spread over {counts.ErrorWindowSeconds:F1}s (bound 20 s)");
+        var bound = _faultedAt + TimeSpan.FromSeconds(5);
+        Assert.True(counts.LastErrorSeconds <= bound.TotalSeconds, $"a client error at {counts.LastErrorSeconds:F1}s, more than 5 s after the kill at {_faultedAt.TotalSeconds:F1}s");
     }
 
     [Fact]
@@ -108,6 +111,7 @@ public sealed class FaultTests(FaultCluster cluster, ITestOutputHelper output) :
         var load = new SteadyLoad(cluster, caseName);
         var running = load.RunAsync(PerSecond, LoadDuration);
         await Task.Delay(FaultAt);
+        _faultedAt = load.Elapsed;
         await fault();
         await running;
         var counts = await FaultCounts.MeasureAsync(cluster, load, caseName, waitForDelivery);
