@@ -37,17 +37,34 @@ public static class EventJson
     /// <summary>Whether an event's data carries a message body.</summary>
     public static bool HasBody(string dataJson) => System.Text.Json.Nodes.JsonNode.Parse(dataJson) is System.Text.Json.Nodes.JsonObject data && data.ContainsKey("body");
 
+    /// <summary>
+    /// An event time as both backends keep it: UTC, in whole microseconds (PostgreSQL's precision), so
+    /// an in-memory time and the same time read back from PostgreSQL are written alike.
+    /// </summary>
+    public static DateTimeOffset Instant(DateTimeOffset at) => new(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+
     /// <summary>The event of a message as it is first stored, with its body (both backends use this).</summary>
     public static EventDraft? OfMessage(MessageRecord m) => Draft(m, m.OccurredAt, MessageData.Of(m, m.Body, at: null));
 
     /// <summary>
-    /// The event of a status change at <paramref name="at"/>, without the body (the in-memory stores;
-    /// <c>MessageEventSql.StatusEventCte</c> builds the same fields in PostgreSQL).
+    /// The event of a status change at <paramref name="at"/>, without the body. The in-memory stores
+    /// write it as it is; PostgreSQL writes the same fields in SQL and <see cref="OfStored"/> gives them these bytes.
     /// </summary>
-    public static EventDraft? OfStatusChange(MessageRecord m, DateTimeOffset at) => Draft(m, at, MessageData.Of(m, body: null, at));
+    public static EventDraft? OfStatusChange(MessageRecord m, DateTimeOffset at) => Draft(m, at, MessageData.Of(m, body: null, Instant(at)));
+
+    /// <summary>
+    /// The data of an event read from <c>events.data</c>, as .NET writes it. Message events there were
+    /// built by SQL (status changes) or stripped of their body by retention: jsonb orders keys by length,
+    /// escapes differently and writes times in the session's zone, so they are read into the one shape
+    /// and written again. Other events are returned as stored.
+    /// </summary>
+    public static string OfStored(string type, string dataJson) => type.StartsWith("message.", StringComparison.Ordinal)
+        && JsonSerializer.Deserialize<MessageData>(dataJson, Options) is { } data
+        ? Serialize(data with { At = data.At is { } at ? Instant(at) : null })
+        : dataJson;
 
     private static EventDraft? Draft(MessageRecord m, DateTimeOffset at, MessageData data) => TypeOfStatus(m.Status) is { } type
-        ? new EventDraft($"{type}/{m.MessageId}", m.TenantId, type, $"{m.LeadPhone}/{m.Channel.ToWireName()}", m.LeadPhone, at, Serialize(data))
+        ? new EventDraft($"{type}/{m.MessageId}", m.TenantId, type, $"{m.LeadPhone}/{m.Channel.ToWireName()}", m.LeadPhone, Instant(at), Serialize(data))
         : null;
 
     // One shape for every message event; body only when the message is first stored, at only on status changes.

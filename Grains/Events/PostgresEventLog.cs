@@ -9,7 +9,8 @@ namespace Engine.Grains.Events;
 /// <summary>
 /// The events table in PostgreSQL. Payloads with a message body or a lead's profile are sealed
 /// (data_sealed): those appended here and message events; status, consent and automation events,
-/// written by SQL in the same statement as their change, stay JSON.
+/// written by SQL in the same statement as their change, stay JSON, and status events are read back
+/// in the bytes the in-memory log holds.
 /// </summary>
 public sealed class PostgresEventLog : IEventLog
 {
@@ -95,8 +96,9 @@ public sealed class PostgresEventLog : IEventLog
             var assigned = new List<EngineEvent>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                assigned.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, reader.GetString(2), reader.GetString(3),
-                    reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(reader, tenantId, clearOrdinal: 5, sealedOrdinal: 7)));
+                var type = reader.GetString(2);
+                assigned.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, type, reader.GetString(3),
+                    reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(cipher, reader, tenantId, type, clearOrdinal: 5, sealedOrdinal: 7)));
                 maxSequence = Math.Max(maxSequence, reader.GetInt64(6));
             }
 
@@ -153,13 +155,21 @@ public sealed class PostgresEventLog : IEventLog
         var events = new List<EngineEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, reader.GetString(2), reader.GetString(3),
-                reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(reader, tenantId, clearOrdinal: 5, sealedOrdinal: 6)));
+            var type = reader.GetString(2);
+            events.Add(new EngineEvent(reader.GetInt64(0), reader.GetString(1), tenantId, type, reader.GetString(3),
+                reader.GetFieldValue<DateTimeOffset>(4), await OpenDataAsync(cipher, reader, tenantId, type, clearOrdinal: 5, sealedOrdinal: 6)));
         }
 
         return events;
     }
 
-    private ValueTask<string> OpenDataAsync(NpgsqlDataReader reader, string tenantId, int clearOrdinal, int sealedOrdinal) =>
-        cipher.OpenEventDataAsync(tenantId, reader.IsDBNull(sealedOrdinal) ? null : reader.GetFieldValue<byte[]>(sealedOrdinal), reader.IsDBNull(clearOrdinal) ? null : reader.GetString(clearOrdinal));
+    /// <summary>
+    /// The data of an events row (PostgresLeadHistory reads them too): sealed data are the bytes .NET
+    /// wrote; clear data come from SQL and are given those bytes (<see cref="EventJson.OfStored"/>).
+    /// </summary>
+    internal static async ValueTask<string> OpenDataAsync(
+        PayloadCipher cipher, NpgsqlDataReader reader, string tenantId, string type, int clearOrdinal, int sealedOrdinal) =>
+        reader.IsDBNull(sealedOrdinal)
+            ? EventJson.OfStored(type, await cipher.OpenEventDataAsync(tenantId, null, reader.IsDBNull(clearOrdinal) ? null : reader.GetString(clearOrdinal)))
+            : await cipher.OpenEventDataAsync(tenantId, reader.GetFieldValue<byte[]>(sealedOrdinal), null);
 }

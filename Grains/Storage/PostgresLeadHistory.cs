@@ -1,4 +1,5 @@
 using Engine.Grains.Encryption;
+using Engine.Grains.Events;
 using Npgsql;
 
 namespace Engine.Grains.Storage;
@@ -39,9 +40,10 @@ public sealed class PostgresLeadHistory(NpgsqlDataSource dataSource, PayloadCiph
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            events.Add(new StoredEvent(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), reader.GetString(3),
+            var type = reader.GetString(3);
+            events.Add(new StoredEvent(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.GetString(2), type,
                 reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5),
-                await cipher.OpenEventDataAsync(tenantId, reader.IsDBNull(7) ? null : reader.GetFieldValue<byte[]>(7), reader.IsDBNull(6) ? null : reader.GetString(6))));
+                await PostgresEventLog.OpenDataAsync(cipher, reader, tenantId, type, clearOrdinal: 6, sealedOrdinal: 7)));
         }
 
         return events;

@@ -1,14 +1,16 @@
 namespace Engine.Grains.Storage.Messages;
 
 /// <summary>
-/// The SQL that writes a status change's event in the same statement as the change. Its payload is
-/// the one <see cref="Events.EventJson.OfStatusChange"/> builds for the in-memory stores.
+/// The SQL that writes a status change's event in the same statement as the change. It supplies the
+/// fields of <see cref="Events.EventJson.OfStatusChange"/>, not its bytes: jsonb keeps its own key order
+/// and formats, and readers of the event turn it into those bytes with <see cref="Events.EventJson.OfStored"/>.
 /// </summary>
 internal static class MessageEventSql
 {
     /// <summary>
-    /// A CTE appended after an <c>updated</c> CTE that returns changed message_log rows;
-    /// <paramref name="typeParameter"/> names the parameter holding the event type (may be null: no event).
+    /// A CTE appended after an <c>updated</c> CTE that returns changed message_log rows, their updated_at
+    /// set from the engine's clock (the event's time, as in memory); <paramref name="typeParameter"/>
+    /// names the parameter holding the event type (may be null: no event).
     /// </summary>
     public static string StatusEventCte(string typeParameter) => $"""
         , evt AS (

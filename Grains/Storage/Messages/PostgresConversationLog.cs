@@ -24,12 +24,13 @@ public sealed class PostgresConversationLog : IConversationLog
     private readonly NpgsqlDataSource dataSource;
     private readonly IEventNotifier notifier;
     private readonly PayloadCipher cipher;
+    private readonly TimeProvider time;
     private readonly GroupCommit<AppendRow, bool> _appends;
     private readonly GroupCommit<(string TenantId, Guid MessageId, StatusReport Report), Guid?> _advances;
 
-    public PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher)
+    public PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher, TimeProvider time)
     {
-        (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
+        (this.dataSource, this.notifier, this.cipher, this.time) = (dataSource, notifier, cipher, time);
         _appends = new(AppendAsync, row => row.Record.MessageId, MaxBatch, ConcurrentWrites);
         _advances = new(AdvanceByMessageIdAsync, change => change.MessageId, MaxBatch, ConcurrentWrites);
     }
@@ -128,7 +129,7 @@ public sealed class PostgresConversationLog : IConversationLog
             ), updated AS (
                 UPDATE message_log AS m
                 SET status = i.status, status_rank = i.status_rank, error_code = COALESCE(i.error_code, m.error_code),
-                    updated_at = now(), provider = i.provider, provider_message_id = i.provider_message_id
+                    updated_at = $9, provider = i.provider, provider_message_id = i.provider_message_id
                 FROM input i
                 WHERE m.message_id = i.message_id AND m.tenant_id = i.tenant_id AND m.status_rank < i.status_rank
                   AND (m.provider_message_id IS NULL OR (m.provider = i.provider AND m.provider_message_id = i.provider_message_id))
@@ -145,6 +146,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.AddColumn(changes.Select(c => (short)DeliveryStatusPolicy.RankOf(c.Report.Status)).ToArray());
         command.AddColumn(changes.Select(c => c.Report.ErrorCode).ToArray());
         command.AddColumn(changes.Select(c => EventJson.TypeOfStatus(c.Report.Status)).ToArray());
+        command.Parameters.Add(new() { Value = Now });
         var moved = await command.ReadKeysAsync<Guid>();
         return changes.Select(c => moved.Contains(c.MessageId) ? c.MessageId : (Guid?)null).ToArray();
     }
@@ -155,7 +157,7 @@ public sealed class PostgresConversationLog : IConversationLog
         await using var command = dataSource.CreateCommand("""
             WITH updated AS (
                 UPDATE message_log
-                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = now()
+                SET status = $4, status_rank = $5, error_code = COALESCE($6, error_code), updated_at = $8
                 WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = $3 AND status_rank < $5
                 RETURNING *
             )
@@ -169,6 +171,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(report.Status) });
         command.Parameters.Add(new() { Value = (object?)report.ErrorCode ?? DBNull.Value });
         command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(report.Status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = Now });
         return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
     }
 
@@ -176,7 +179,7 @@ public sealed class PostgresConversationLog : IConversationLog
     {
         await using var command = dataSource.CreateCommand("""
             WITH updated AS (
-                UPDATE message_log SET status = $2, status_rank = $3, updated_at = now()
+                UPDATE message_log SET status = $2, status_rank = $3, updated_at = $5
                 WHERE message_id = $1 AND status_rank < $3
                 RETURNING *
             )
@@ -187,6 +190,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.Parameters.Add(new() { Value = status.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(status) });
         command.Parameters.Add(new() { Value = (object?)EventJson.TypeOfStatus(status) ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = Now });
         if (await command.ExecuteScalarAsync(cancellationToken) is string tenantId)
         {
             notifier.Notify(tenantId);
@@ -203,7 +207,7 @@ public sealed class PostgresConversationLog : IConversationLog
         await using var command = dataSource.CreateCommand("""
             WITH updated AS (
                 UPDATE message_log
-                SET status = $4, status_rank = $5, error_code = $6, updated_at = now()
+                SET status = $4, status_rank = $5, error_code = $6, updated_at = $8
                 WHERE tenant_id = $1 AND lead_phone = $2 AND channel = ANY($3) AND direction = 'outbound'
                   AND status IN ('queued', 'scheduled') AND attempted_at IS NULL
                 RETURNING *
@@ -218,6 +222,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Canceled) });
         command.Parameters.Add(new() { Value = reason });
         command.Parameters.Add(new() { Value = EventJson.TypeOfStatus(DeliveryStatus.Canceled)!, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = Now });
         var canceled = new List<Guid>();
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
@@ -324,6 +329,10 @@ public sealed class PostgresConversationLog : IConversationLog
 
         return page;
     }
+
+    // Status changes take their time from the engine's clock, as the in-memory log does, not from
+    // PostgreSQL's: both backends then write the same times, and a test's fake clock reaches the database.
+    private DateTimeOffset Now => EventJson.Instant(time.GetUtcNow());
 
     /// <summary>A message ready for the batch insert: body and event already sealed.</summary>
     private sealed record AppendRow(MessageRecord Record, byte[]? SealedBody, EventDraft? Event, byte[]? SealedEvent);

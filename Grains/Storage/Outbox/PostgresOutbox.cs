@@ -14,7 +14,7 @@ using NpgsqlTypes;
 namespace Engine.Grains.Storage.Outbox;
 
 /// <summary>The outbox in PostgreSQL: message_log rows with status queued.</summary>
-public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher) : IOutbox
+public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher, TimeProvider time) : IOutbox
 {
     public async Task<IReadOnlyList<QueuedMessage>> ReadAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
     {
@@ -64,11 +64,12 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
     {
         // The row lock orders this against an opt-out's cancellation: whichever commits first wins.
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log SET attempted_at = now(), attempts = attempts + 1, updated_at = now()
+            UPDATE message_log SET attempted_at = $2, attempts = attempts + 1, updated_at = $2
             WHERE message_id = ANY($1) AND status = 'queued'
             RETURNING message_id
             """);
         command.Parameters.Add(new() { Value = messageIds.ToArray() });
+        command.Parameters.Add(new() { Value = Now });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var begun = new HashSet<Guid>();
         while (await reader.ReadAsync(cancellationToken))
@@ -89,7 +90,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         // A status callback can race ahead of this write; the rank check keeps whichever is further along.
         await using var command = dataSource.CreateCommand("""
             UPDATE message_log AS m
-            SET provider = a.provider, provider_message_id = a.provider_message_id, attempted_at = NULL, updated_at = now(),
+            SET provider = a.provider, provider_message_id = a.provider_message_id, attempted_at = NULL, updated_at = $6,
                 status = CASE WHEN m.status_rank < $5 THEN $4 ELSE m.status END,
                 status_rank = GREATEST(m.status_rank, $5)
             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a(message_id, provider, provider_message_id)
@@ -100,6 +101,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         command.Parameters.Add(new() { Value = accepted.Select(a => a.ProviderMessageId).ToArray() });
         command.Parameters.Add(new() { Value = DeliveryStatus.Sending.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) });
+        command.Parameters.Add(new() { Value = Now });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -108,7 +110,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         await using var command = dataSource.CreateCommand("""
             WITH updated AS (
                 UPDATE message_log
-                SET provider = $2, status = $3, status_rank = $4, error_code = $5, attempted_at = NULL, updated_at = now()
+                SET provider = $2, status = $3, status_rank = $4, error_code = $5, attempted_at = NULL, updated_at = $7
                 WHERE message_id = $1 AND status_rank < $4
                 RETURNING *
             )
@@ -121,6 +123,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Failed) });
         command.Parameters.Add(new() { Value = errorCode });
         command.Parameters.Add(new() { Value = EventTypes.MessageFailed });
+        command.Parameters.Add(new() { Value = Now });
         if (await command.ExecuteScalarAsync(cancellationToken) is string tenantId)
         {
             notifier.Notify(tenantId);
@@ -137,7 +140,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         await using var command = dataSource.CreateCommand("""
             WITH updated AS (
                 UPDATE message_log AS m
-                SET status = $3, status_rank = $4, error_code = s.reason, attempted_at = NULL, updated_at = now()
+                SET status = $3, status_rank = $4, error_code = s.reason, attempted_at = NULL, updated_at = $6
                 FROM unnest($1::uuid[], $2::text[]) AS s(message_id, reason)
                 WHERE m.message_id = s.message_id AND m.status_rank < $4
                 RETURNING m.*
@@ -150,6 +153,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         command.Parameters.Add(new() { Value = DeliveryStatus.Suppressed.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Suppressed) });
         command.Parameters.Add(new() { Value = EventTypes.MessageSuppressed, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = Now });
         if (await command.ExecuteScalarAsync(cancellationToken) is string tenantId)
         {
             notifier.Notify(tenantId);
@@ -169,4 +173,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         command.Parameters.Add(new() { Value = since.ToUniversalTime() });
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    // The engine's clock, as in PostgresConversationLog, for hand-offs and status changes alike.
+    private DateTimeOffset Now => EventJson.Instant(time.GetUtcNow());
 }

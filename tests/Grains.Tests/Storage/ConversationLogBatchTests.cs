@@ -73,7 +73,8 @@ public sealed class ConversationLogBatchTests(PostgresClusterFixture fixture)
     private PostgresConversationLog NewLog() => new(
         fixture.Database,
         new GrainEventNotifier(fixture.Grains, TimeProvider.System),
-        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>());
+        fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>(),
+        TimeProvider.System);
 
     private static MessageRecord Outbound(string tenantId, int i) => new(
         Guid.NewGuid(), tenantId, $"+1212555{i:D4}", Channel.Sms, Direction.Outbound, Provider.Twilio, null, "text",

@@ -33,7 +33,7 @@ public sealed class MessageRetentionTests(PostgresClusterFixture fixture)
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var tenantId = $"ret-{Guid.NewGuid():N}"[..20];
         var cipher = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>();
-        var log = new PostgresConversationLog(fixture.Database, new GrainEventNotifier(fixture.Grains, time), cipher);
+        var log = new PostgresConversationLog(fixture.Database, new GrainEventNotifier(fixture.Grains, time), cipher, time);
         var sends = new PostgresSendRequests(fixture.Database);
         var retention = new PostgresMessageRetention(fixture.Database, cipher);
         var (old, recent, queued) = await StoreStoryAsync(log, sends, tenantId, time.GetUtcNow());
