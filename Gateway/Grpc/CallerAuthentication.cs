@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Gateway.Grpc;

@@ -8,7 +8,6 @@ using Engine.Grains.Abstractions.Tenants;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Storage.Messages;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 

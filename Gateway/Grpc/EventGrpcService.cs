@@ -1,10 +1,9 @@
 using Engine.Grains.Tenants;
-using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Events;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Gateway.Grpc;
 

@@ -5,8 +5,9 @@ using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
+using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.LeadHistory;
 
 namespace Engine.Gateway.Grpc;
 

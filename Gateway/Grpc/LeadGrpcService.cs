@@ -7,10 +7,9 @@ using Engine.Grains.Abstractions.Erasure;
 using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Policies;
-using Engine.Grains.Storage;
 using Engine.Grains.Storage.Audit;
 using Engine.Grains.Tenants;
-using V1 = Engine.Gateway.Grpc.V1;
+using Engine.Grains.Storage.Consent;
 
 namespace Engine.Gateway.Grpc;
 

@@ -1,9 +1,8 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
-using Engine.Grains.Storage;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
+using Engine.Grains.Storage.Consent;
 
 namespace Engine.Gateway.Grpc;
 

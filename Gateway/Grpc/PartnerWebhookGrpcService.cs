@@ -10,7 +10,7 @@ using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Events;
 using Engine.Grains.Storage.Audit;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
+using Engine.Grains.Storage.DeadLetters;
 
 namespace Engine.Gateway.Grpc;
 

@@ -1,8 +1,6 @@
 using Engine.Grains.Tenants;
 using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Storage.Audit;
-using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Gateway.Grpc;
 

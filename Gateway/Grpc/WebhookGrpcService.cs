@@ -1,11 +1,9 @@
 using Engine.Grains.Tenants;
 using System.Globalization;
-using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Storage;
 using Google.Protobuf.WellKnownTypes;
-using V1 = Engine.Gateway.Grpc.V1;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Gateway.Grpc;
 

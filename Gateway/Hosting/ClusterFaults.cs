@@ -1,6 +1,5 @@
 using System.Globalization;
 using Engine.Grains.Abstractions;
-using Orleans.Runtime;
 using Orleans.Runtime.Messaging;
 
 namespace Engine.Gateway.Hosting;

@@ -6,6 +6,7 @@ using Engine.Grains.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Gateway.Hosting;
 

@@ -1,6 +1,5 @@
 using Engine.Grains.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Orleans.Runtime;
 
 namespace Engine.Gateway.Hosting;
 

@@ -2,10 +2,9 @@ using Engine.Grains.Options;
 using Engine.Grains.Tenants;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Hosting;
-using Engine.Grains.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Gateway.Webhooks;
 

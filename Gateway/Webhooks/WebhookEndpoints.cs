@@ -1,4 +1,3 @@
-using Engine.Grains.Tenants;
 using System.Text;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;

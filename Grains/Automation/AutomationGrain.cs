@@ -7,6 +7,7 @@ using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
 using Engine.Grains.Tenants;
+using Engine.Grains.Storage.Automation;
 
 namespace Engine.Grains.Automation;
 

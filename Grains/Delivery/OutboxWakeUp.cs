@@ -1,8 +1,8 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Events;
-using Engine.Grains.Events;
 using Engine.Grains.Storage.Outbox;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Delivery;
 

@@ -1,3 +1,4 @@
+using Engine.Grains.Storage.Events;
 namespace Engine.Grains.Erasure;
 
 /// <summary>The erasure jobs and the suppression records they leave, as the erasure grains keep them.</summary>
@@ -32,5 +33,5 @@ public interface ISuppressionList
 /// </summary>
 public interface IPersonalRecords
 {
-    Task<RemovedRecords> RemoveAsync(ErasureScope scope, Events.EventDraft erased, CancellationToken cancellationToken = default);
+    Task<RemovedRecords> RemoveAsync(ErasureScope scope, EventDraft erased, CancellationToken cancellationToken = default);
 }

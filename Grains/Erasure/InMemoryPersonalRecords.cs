@@ -1,9 +1,12 @@
-using Engine.Grains.Events;
-using Engine.Grains.Storage;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Grains.Storage.Automation;
+using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.DeadLetters;
+using Engine.Grains.Storage.Events;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Grains.Erasure;
 

@@ -9,6 +9,7 @@ using Engine.Grains.Abstractions.Leads;
 using Engine.Grains.Events;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage.Messages;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Erasure;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Engine.Grains.Events;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Erasure;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Messages;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Events;
 

@@ -2,6 +2,7 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Events;
 

@@ -5,6 +5,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using Engine.Grains.Abstractions.Events;
 using Microsoft.Extensions.Options;
+using Engine.Grains.Storage.DeadLetters;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Events;
 

@@ -23,6 +23,11 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Storage;
+using Engine.Grains.Storage.Automation;
+using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.DeadLetters;
+using Engine.Grains.Storage.Events;
+using Engine.Grains.Storage.LeadHistory;
 
 namespace Engine.Grains.Hosting;
 

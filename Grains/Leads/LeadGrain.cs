@@ -11,6 +11,8 @@ using Engine.Grains.Storage;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
+using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Leads;
 

@@ -3,8 +3,8 @@ using Engine.Grains.Storage;
 using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Events;
 using Engine.Grains.Policies;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Tenants;
 

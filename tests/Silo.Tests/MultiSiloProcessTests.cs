@@ -7,9 +7,7 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using Orleans;
 using Orleans.Configuration;
-using Orleans.Runtime;
 
 namespace Engine.Silo.Tests;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Google.Api;
 using Google.Protobuf.Reflection;

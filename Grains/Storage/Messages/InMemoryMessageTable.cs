@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Events;
 using Engine.Grains.Policies;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.Messages;
 

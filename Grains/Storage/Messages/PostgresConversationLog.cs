@@ -7,6 +7,7 @@ using Engine.Grains.Events;
 using Engine.Grains.Policies;
 using Npgsql;
 using NpgsqlTypes;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.Messages;
 

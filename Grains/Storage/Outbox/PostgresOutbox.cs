@@ -10,6 +10,7 @@ using Engine.Grains.Policies;
 using Engine.Grains.Storage.Messages;
 using Npgsql;
 using NpgsqlTypes;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.Outbox;
 

@@ -1,8 +1,8 @@
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Events;
 using Engine.Grains.Storage.EarlyStatuses;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.Retention;
 

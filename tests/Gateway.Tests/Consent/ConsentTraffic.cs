@@ -5,8 +5,6 @@ using Engine.Gateway.Tests.Webhooks;
 using Engine.Grains.Abstractions;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Orleans;
-using Orleans.Runtime;
 using Channel = Engine.Gateway.Grpc.V1.Channel;
 
 namespace Engine.Gateway.Tests.Consent;

@@ -6,7 +6,6 @@ using Engine.Gateway.Tests.Grpc;
 using Engine.Grains.Erasure;
 using Engine.TestSupport;
 using Grpc.Core;
-using Orleans;
 
 namespace Engine.Gateway.Tests.DataRights;
 

@@ -4,14 +4,13 @@ using Engine.Gateway.Tests.Grpc;
 using Engine.Gateway.Tests.Webhooks;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
-using Engine.Grains.Events;
 using Engine.Grains.Tenants;
 using Engine.TestSupport;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans;
 using Orleans.Core.Internal;
 using StackExchange.Redis;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Gateway.Tests.Events;
 

@@ -1,5 +1,4 @@
 using Engine.Gateway.Hosting;
-using Orleans.Runtime;
 
 namespace Engine.Gateway.Tests.Hosting;
 

@@ -1,5 +1,4 @@
 using Engine.TestSupport;
-using Orleans.Runtime;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;

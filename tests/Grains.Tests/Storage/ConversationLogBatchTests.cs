@@ -2,11 +2,11 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Encryption;
-using Engine.Grains.Events;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Tests.Grains;
 using Engine.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Tests.Storage;
 

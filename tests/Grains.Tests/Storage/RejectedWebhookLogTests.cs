@@ -3,6 +3,7 @@ using Engine.Grains.Storage;
 using Engine.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Grains.Tests.Storage;
 

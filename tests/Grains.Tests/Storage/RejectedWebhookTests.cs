@@ -1,6 +1,6 @@
 using System.Text;
 using Engine.Grains.Abstractions.Messages;
-using Engine.Grains.Storage;
+using Engine.Grains.Storage.RejectedWebhooks;
 
 namespace Engine.Grains.Tests.Storage;
 

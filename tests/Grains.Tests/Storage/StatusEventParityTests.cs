@@ -11,6 +11,7 @@ using Engine.Grains.Tests.Grains;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Tests.Storage;
 

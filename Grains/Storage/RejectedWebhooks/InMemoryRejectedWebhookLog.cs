@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.RejectedWebhooks;
 
 /// <summary>The rejected-webhook log of the embedded, single-process engine. Nothing survives a restart.</summary>
 public sealed class InMemoryRejectedWebhookLog : IRejectedWebhookLog

@@ -1,9 +1,9 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
-using Engine.Grains.Events;
 using Npgsql;
+using Engine.Grains.Storage.Events;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.Consent;
 
 /// <summary>The consent ledger in PostgreSQL's consent_ledger table.</summary>
 public sealed class PostgresConsentLedger(NpgsqlDataSource dataSource, IEventNotifier notifier) : IConsentLedger

@@ -1,6 +1,7 @@
-using Engine.Grains.Events;
+using Engine.Grains.Storage.Automation;
+using Engine.Grains.Storage.Events;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.LeadHistory;
 
 /// <summary>A lead's fired steps and events in the embedded engine's memory.</summary>
 public sealed class InMemoryLeadHistory(InMemoryAutomationLog automationLog, InMemoryEventLog events) : ILeadHistory

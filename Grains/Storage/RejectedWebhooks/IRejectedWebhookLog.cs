@@ -1,4 +1,4 @@
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.RejectedWebhooks;
 
 /// <summary>Webhook items the gateway acknowledged but could not use, for an operator to look at.</summary>
 public interface IRejectedWebhookLog

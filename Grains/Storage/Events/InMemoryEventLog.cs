@@ -1,6 +1,8 @@
 using Engine.Grains.Abstractions.Events;
 
-namespace Engine.Grains.Events;
+using Engine.Grains.Events;
+
+namespace Engine.Grains.Storage.Events;
 
 /// <summary>Events of the embedded engine, in memory.</summary>
 public sealed class InMemoryEventLog(IEventNotifier notifier) : IEventLog

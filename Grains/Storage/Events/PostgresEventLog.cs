@@ -1,10 +1,10 @@
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Encryption;
-using Engine.Grains.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using Engine.Grains.Events;
 
-namespace Engine.Grains.Events;
+namespace Engine.Grains.Storage.Events;
 
 /// <summary>
 /// The events table in PostgreSQL. Payloads with a message body or a lead's profile are sealed

@@ -2,8 +2,9 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Events;
+using Engine.Grains.Storage.Events;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.Consent;
 
 /// <summary>The consent ledger of the embedded, single-process engine. Nothing survives a restart.</summary>
 public sealed class InMemoryConsentLedger(IEventLog events, TimeProvider time) : IConsentLedger

@@ -1,6 +1,6 @@
 using Engine.Grains.Abstractions.Consent;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.Consent;
 
 /// <summary>How a ledger entry's outcome is stored: "applied" or "superseded".</summary>
 public static class ConsentLedgerNames

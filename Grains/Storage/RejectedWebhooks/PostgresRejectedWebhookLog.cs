@@ -1,7 +1,7 @@
 using Engine.Grains.Abstractions.Messages;
 using Npgsql;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.RejectedWebhooks;
 
 /// <summary>The rejected-webhook log in PostgreSQL's rejected_webhooks table.</summary>
 public sealed class PostgresRejectedWebhookLog(NpgsqlDataSource dataSource) : IRejectedWebhookLog

@@ -1,20 +1,6 @@
-using System.Collections.Concurrent;
 using Npgsql;
 
-namespace Engine.Grains.Events;
-
-/// <summary>An event a partner webhook refused for the whole retry window.</summary>
-public sealed record DeadLetter(
-    string TenantId, string SubscriptionId, long Cursor, string EventId, string EventType,
-    int Attempts, string? LastError, DateTimeOffset FirstFailedAt, DateTimeOffset ParkedAt);
-
-/// <summary>The dead-letter list of partner webhooks; parking an event twice stores it once.</summary>
-public interface IDeadLetterStore
-{
-    Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default);
-
-    Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default);
-}
+namespace Engine.Grains.Storage.DeadLetters;
 
 /// <summary>Dead letters in PostgreSQL's webhook_dead_letters table.</summary>
 public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDeadLetterStore
@@ -55,24 +41,4 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
 
         return letters;
     }
-}
-
-/// <summary>Dead letters of the embedded engine, in memory.</summary>
-public sealed class InMemoryDeadLetterStore : IDeadLetterStore
-{
-    private readonly ConcurrentDictionary<(string, string, long), DeadLetter> _letters = new();
-
-    public Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default)
-    {
-        _letters.TryAdd((letter.TenantId, letter.SubscriptionId, letter.Cursor), letter);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Erasure: removes the dead letters of these events; returns how many.</summary>
-    public int RemoveEvents(string tenantId, IReadOnlyCollection<string> eventIds) =>
-        _letters.Where(l => l.Key.Item1 == tenantId && eventIds.Contains(l.Value.EventId)).Count(l => _letters.TryRemove(l.Key, out _));
-
-    public Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<DeadLetter>>(_letters.Values.Where(l => l.TenantId == tenantId)
-            .OrderByDescending(l => l.ParkedAt).ThenByDescending(l => l.Cursor).Take(limit).ToArray());
 }

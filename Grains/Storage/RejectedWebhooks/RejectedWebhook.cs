@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Engine.Grains.Abstractions.Messages;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.RejectedWebhooks;
 
 /// <summary>
 /// One webhook item the gateway could not use: what arrived (<see cref="Raw"/>, the item's JSON or a

@@ -1,7 +1,5 @@
-namespace Engine.Grains.Storage;
-
-/// <summary>An event as the outbox holds it: its write order, its cursor once published, and its JSON data.</summary>
-public sealed record StoredEvent(long Sequence, long? Cursor, string EventId, string Type, string Subject, DateTimeOffset OccurredAt, string DataJson);
+using Engine.Grains.Storage.Automation;
+namespace Engine.Grains.Storage.LeadHistory;
 
 /// <summary>What a lead's export reads besides messages and consent: its fired playbook steps and its events.</summary>
 public interface ILeadHistory

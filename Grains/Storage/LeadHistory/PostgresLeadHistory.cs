@@ -1,8 +1,9 @@
 using Engine.Grains.Encryption;
-using Engine.Grains.Events;
 using Npgsql;
+using Engine.Grains.Storage.Automation;
+using Engine.Grains.Storage.Events;
 
-namespace Engine.Grains.Storage;
+namespace Engine.Grains.Storage.LeadHistory;
 
 /// <summary>A lead's fired steps and events, from automation_firings and events.</summary>
 public sealed class PostgresLeadHistory(NpgsqlDataSource dataSource, PayloadCipher cipher) : ILeadHistory

@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+
+namespace Engine.Grains.Storage.DeadLetters;
+
+/// <summary>Dead letters of the embedded engine, in memory.</summary>
+public sealed class InMemoryDeadLetterStore : IDeadLetterStore
+{
+    private readonly ConcurrentDictionary<(string, string, long), DeadLetter> _letters = new();
+
+    public Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default)
+    {
+        _letters.TryAdd((letter.TenantId, letter.SubscriptionId, letter.Cursor), letter);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Erasure: removes the dead letters of these events; returns how many.</summary>
+    public int RemoveEvents(string tenantId, IReadOnlyCollection<string> eventIds) =>
+        _letters.Where(l => l.Key.Item1 == tenantId && eventIds.Contains(l.Value.EventId)).Count(l => _letters.TryRemove(l.Key, out _));
+
+    public Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DeadLetter>>(_letters.Values.Where(l => l.TenantId == tenantId)
+            .OrderByDescending(l => l.ParkedAt).ThenByDescending(l => l.Cursor).Take(limit).ToArray());
+}
