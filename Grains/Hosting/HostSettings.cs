@@ -62,7 +62,13 @@ public sealed class SiloSettings
     public bool Kubernetes { get; set; }
 
     /// <summary>
-    /// http:// URL of the listener for /healthz, /readyz and /metrics ("http://0.0.0.0:8080"); unset, the
+    /// Serves the Orleans Dashboard at /dashboard on <see cref="HttpUrl"/>, to Engine:AdminApiKey only
+    /// (see <see cref="SiloDashboard"/>). Set it on every silo: the dashboard gathers from all of them.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>
+    /// http:// URL of the listener for /healthz, /readyz, /metrics and /dashboard ("http://0.0.0.0:8080"); unset, the
     /// silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
     /// </summary>
     [Url]
