@@ -208,8 +208,9 @@ internal sealed partial class AutomationGrain(
             _tenantId, _phone, run.RunId, run.NextStep, run.PlaybookId, run.NextDueAt, now,
             result.Disposition == SendDisposition.Rejected ? null : result.MessageId,
             result.Disposition == SendDisposition.Rejected ? $"rejected:{result.Rejection}" : result.Disposition.ToString().ToLowerInvariant()));
-        metrics.AutomationStepFired(wokenBy, now - run.NextDueAt);
-        LogStepFired(logger, run.PlaybookId, run.NextStep, (now - run.NextDueAt).TotalMilliseconds);
+        var lateness = now - run.NextDueAt;
+        metrics.AutomationStepFired(wokenBy, lateness);
+        LogStepFired(logger, run.PlaybookId, run.NextStep, lateness.TotalMilliseconds);
         return result.Disposition == SendDisposition.Rejected ? null : PlaybookScheduler.Advance(run, playbook);
     }
 

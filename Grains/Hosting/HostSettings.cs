@@ -68,8 +68,8 @@ public sealed class SiloSettings
     public bool Dashboard { get; set; }
 
     /// <summary>
-    /// http:// URL of the listener for /healthz, /readyz, /metrics and /dashboard ("http://0.0.0.0:8080"); unset, the
-    /// silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
+    /// http:// URL of the listener for /healthz, /readyz, /metrics and /dashboard ("http://0.0.0.0:8080");
+    /// unset, the silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
     /// </summary>
     [Url]
     public string? HttpUrl { get; set; }
