@@ -6,6 +6,7 @@ using Engine.Grains.Abstractions.Tenants;
 using Engine.Grains.Leads;
 using Engine.Grains.Policies;
 using Engine.Grains.Storage;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Engine.Grains.Storage.Automation;
 
@@ -23,9 +24,12 @@ internal sealed partial class AutomationGrain(
     IAutomationLog automationLog,
     TenantCache tenants,
     TimeProvider time,
+    EngineMetrics metrics,
     ILogger<AutomationGrain> logger) : Grain, IAutomationGrain, IRemindable, IDisposable
 {
     private const string DueReminder = "automation";
+    private const string WokenByTimer = "timer";
+    private const string WokenByReminder = "reminder";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ConsentWait = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ConsentRetry = TimeSpan.FromSeconds(5);
@@ -92,7 +96,7 @@ internal sealed partial class AutomationGrain(
 
     public Task<IReadOnlyList<AutomationRun>> GetRunsAsync() => Task.FromResult<IReadOnlyList<AutomationRun>>(state.State.Runs.ToArray());
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => FireDueAsync(CancellationToken.None);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => FireDueAsync(WokenByReminder);
 
     public void Dispose() => _gate.Dispose();
 
@@ -115,7 +119,7 @@ internal sealed partial class AutomationGrain(
         });
     }
 
-    private async Task FireDueAsync(CancellationToken cancellationToken)
+    private async Task FireDueAsync(string wokenBy)
     {
         if (_firing)
         {
@@ -137,7 +141,7 @@ internal sealed partial class AutomationGrain(
             var outcomes = new List<(AutomationRun Run, AutomationRun? Next)>();
             foreach (var run in due)
             {
-                outcomes.Add((run, await FireAsync(run, playbooks.FirstOrDefault(p => p.PlaybookId == run.PlaybookId), lead, now)));
+                outcomes.Add((run, await FireAsync(run, playbooks.FirstOrDefault(p => p.PlaybookId == run.PlaybookId), lead, now, wokenBy)));
             }
 
             await ChangeRunsAsync(runs =>
@@ -170,7 +174,7 @@ internal sealed partial class AutomationGrain(
     }
 
     // Fires one due step; returns the run as it continues, or null when it is over.
-    private async Task<AutomationRun?> FireAsync(AutomationRun run, Playbook? playbook, LeadSnapshot lead, DateTimeOffset now)
+    private async Task<AutomationRun?> FireAsync(AutomationRun run, Playbook? playbook, LeadSnapshot lead, DateTimeOffset now, string wokenBy)
     {
         if (playbook is null || run.NextStep >= playbook.Steps.Count)
         {
@@ -205,7 +209,9 @@ internal sealed partial class AutomationGrain(
             _tenantId, _phone, run.RunId, run.NextStep, run.PlaybookId, run.NextDueAt, now,
             result.Disposition == SendDisposition.Rejected ? null : result.MessageId,
             result.Disposition == SendDisposition.Rejected ? $"rejected:{result.Rejection}" : result.Disposition.ToString().ToLowerInvariant()));
-        LogStepFired(logger, run.PlaybookId, run.NextStep, (now - run.NextDueAt).TotalMilliseconds);
+        var lateness = now - run.NextDueAt;
+        metrics.AutomationStepFired(wokenBy, lateness);
+        LogStepFired(logger, run.PlaybookId, run.NextStep, lateness.TotalMilliseconds);
         return result.Disposition == SendDisposition.Rejected ? null : PlaybookScheduler.Advance(run, playbook);
     }
 
@@ -267,7 +273,7 @@ internal sealed partial class AutomationGrain(
         var dueIn = state.State.Runs.Min(r => r.NextDueAt) - time.GetUtcNow();
         if (dueIn < TimerHorizon)
         {
-            _timer = this.RegisterGrainTimer(FireDueAsync, new GrainTimerCreationOptions(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan)
+            _timer = this.RegisterGrainTimer(_ => FireDueAsync(WokenByTimer), new GrainTimerCreationOptions(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan)
             {
                 Interleave = true,
             });

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Events;
+using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Microsoft.Extensions.DependencyInjection;
 using Engine.Grains.Storage.Events;
@@ -11,13 +13,15 @@ namespace Engine.Grains.Events;
 /// stream, then pokes the tenant's partner webhooks. After a restart, or after any failure on that
 /// path, it first re-publishes what PostgreSQL has beyond the stream's end, so nothing newer enters the
 /// stream ahead of an assigned batch (a reader of Redis would skip its cursors). A one-second timer
-/// catches pokes that arrived while a batch was being published.
+/// catches pokes that arrived while a batch was being published. Each batch is a span of its own trace
+/// ("event-relay publish"), linked to the writes that poked it; partner deliveries it pokes run under it.
 /// </summary>
 [GrainType("event-relay")]
 internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tenants, IServiceProvider services, ILogger<EventRelayGrain> logger)
     : Grain, IEventRelayGrain
 {
     private const int BatchSize = 500;
+    private const int MaxLinks = 32;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
 
@@ -32,6 +36,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
     private bool _busCaughtUp;
     private IGrainTimer? _soon;
+    private readonly List<ActivityLink> _pokedBy = []; // the writes that poked since the last publishing turn, while tracing
 
     private string TenantId => this.GetPrimaryKeyString();
 
@@ -43,6 +48,11 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
 
     public Task PokeAsync()
     {
+        if (Activity.Current is { } writer && _pokedBy.Count < MaxLinks)
+        {
+            _pokedBy.Add(new ActivityLink(writer.Context));
+        }
+
         _soon ??= this.RegisterGrainTimer(async _ =>
         {
             _soon?.Dispose();
@@ -58,6 +68,9 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
 
     private async Task PublishAsync()
     {
+        // Pokes wait between turns, so their events are published in this one: its first batch links them.
+        ActivityLink[] pokedBy = [.. _pokedBy];
+        _pokedBy.Clear();
         try
         {
             if (_bus is not null && !_busCaughtUp)
@@ -81,6 +94,9 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
                 }
 
                 _maxSequence = Math.Max(_maxSequence, maxSequence);
+                using var activity = EngineTelemetry.StartRoot("event-relay publish", ActivityKind.Producer, pokedBy);
+                activity?.SetTag(EngineTelemetry.TenantId, TenantId).SetTag(EngineTelemetry.EventCount, batch.Count);
+                pokedBy = [];
 
                 if (_bus is not null)
                 {

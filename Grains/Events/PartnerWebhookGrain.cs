@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Options;
 using Engine.Grains.Storage;
+using Engine.Grains.Telemetry;
 using System.Net.Http.Headers;
 using System.Text;
 using Engine.Grains.Abstractions.Events;
@@ -27,6 +29,8 @@ public sealed class PartnerWebhookState
 /// event log on its own schedule: a slow or dead partner only ever delays itself. Failures back off
 /// exponentially (with jitter, capped at an hour) for the retry window, then the event is parked in the
 /// dead-letter list and delivery moves on. The position is grain state; a reminder keeps it going.
+/// Each attempt is a span ("partner-webhook deliver"): under the relay's publish when its poke started
+/// it, otherwise (a retry, a sweep) in a trace of its own linked to the poke that last announced events.
 /// </summary>
 [GrainType("partner-webhook")]
 internal sealed partial class PartnerWebhookGrain(
@@ -46,6 +50,7 @@ internal sealed partial class PartnerWebhookGrain(
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(1);
 
     private bool _delivering;
+    private ActivityContext? _announcedBy;
 
     private string TenantId => GrainKeys.ParsePartnerWebhook(this.GetPrimaryKeyString()).TenantId;
 
@@ -53,7 +58,7 @@ internal sealed partial class PartnerWebhookGrain(
     {
         if (state.State.Subscription is not null)
         {
-            this.RegisterGrainTimer(_ => DeliverAsync(), new GrainTimerCreationOptions(Sweep, Sweep));
+            this.RegisterGrainTimer(_ => DeliverAsync(poked: false), new GrainTimerCreationOptions(Sweep, Sweep));
         }
 
         return Task.CompletedTask;
@@ -66,7 +71,7 @@ internal sealed partial class PartnerWebhookGrain(
         if (isNew)
         {
             state.State.DeliveredUpTo = fromCursor;
-            this.RegisterGrainTimer(_ => DeliverAsync(), new GrainTimerCreationOptions(Sweep, Sweep));
+            this.RegisterGrainTimer(_ => DeliverAsync(poked: false), new GrainTimerCreationOptions(Sweep, Sweep));
         }
 
         await state.WriteStateAsync();
@@ -84,14 +89,18 @@ internal sealed partial class PartnerWebhookGrain(
         DeactivateOnIdle();
     }
 
-    public Task PokeAsync() => DeliverAsync();
+    public Task PokeAsync()
+    {
+        _announcedBy = Activity.Current?.Context ?? _announcedBy;
+        return DeliverAsync(poked: true);
+    }
 
     public Task<WebhookDeliveryStatus> GetStatusAsync() => Task.FromResult(new WebhookDeliveryStatus(
         state.State.DeliveredUpTo, state.State.FailedAttempts, state.State.NextAttemptAt, state.State.LastError));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => DeliverAsync();
+    public Task ReceiveReminder(string reminderName, TickStatus status) => DeliverAsync(poked: false);
 
-    private async Task DeliverAsync()
+    private async Task DeliverAsync(bool poked)
     {
         if (_delivering || state.State.Subscription is not { } subscription || state.State.NextAttemptAt > time.GetUtcNow())
         {
@@ -111,7 +120,7 @@ internal sealed partial class PartnerWebhookGrain(
                     continue;
                 }
 
-                if (!await TryDeliverAsync(subscription, evt))
+                if (!await TryDeliverAsync(subscription, evt, poked))
                 {
                     break;
                 }
@@ -129,8 +138,9 @@ internal sealed partial class PartnerWebhookGrain(
     }
 
     // True when delivery may go on to the next event (delivered, or parked as dead).
-    private async Task<bool> TryDeliverAsync(WebhookSubscription subscription, EngineEvent evt)
+    private async Task<bool> TryDeliverAsync(WebhookSubscription subscription, EngineEvent evt, bool poked)
     {
+        using var activity = StartAttempt(subscription, evt, poked);
         var now = time.GetUtcNow();
         var body = CloudEventEnvelope.ToJson(evt);
         string? error;
@@ -141,20 +151,24 @@ internal sealed partial class PartnerWebhookGrain(
             request.Headers.Add(PartnerWebhookSignature.Header, PartnerWebhookSignature.Create(subscription.Secret, now.ToUnixTimeSeconds(), body));
             // Headers only: the partner's body is never read, let alone stored.
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            activity?.SetTag(EngineTelemetry.HttpResponseStatusCode, (int)response.StatusCode);
             error = response.IsSuccessStatusCode ? null : FailureOf(response);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
+            activity?.SetTag(EngineTelemetry.ErrorType, e.GetType().Name);
             error = e.Message;
         }
 
         if (error is null)
         {
+            activity?.SetTag(EngineTelemetry.Outcome, "delivered");
             (state.State.DeliveredUpTo, state.State.FailedAttempts, state.State.FirstFailureAt, state.State.NextAttemptAt, state.State.LastError) =
                 (evt.Cursor, 0, null, null, null);
             return true;
         }
 
+        activity?.SetStatus(ActivityStatusCode.Error, error);
         state.State.FailedAttempts++;
         state.State.FirstFailureAt ??= now;
         state.State.LastError = error;
@@ -163,12 +177,29 @@ internal sealed partial class PartnerWebhookGrain(
             await deadLetters.ParkAsync(new DeadLetter(TenantId, subscription.SubscriptionId, evt.Cursor, evt.EventId, evt.Type,
                 state.State.FailedAttempts, error, state.State.FirstFailureAt.Value, now));
             LogParked(logger, subscription.SubscriptionId, evt.EventId, state.State.FailedAttempts);
+            activity?.SetTag(EngineTelemetry.Outcome, "parked");
             (state.State.DeliveredUpTo, state.State.FailedAttempts, state.State.FirstFailureAt, state.State.NextAttemptAt) = (evt.Cursor, 0, null, null);
             return true;
         }
 
         state.State.NextAttemptAt = now + Backoff(state.State.FailedAttempts);
+        activity?.SetTag(EngineTelemetry.Outcome, "retrying");
         return false;
+    }
+
+    // Ids, the event's type and the attempt's number: never the payload, whose subject and data name the person.
+    private Activity? StartAttempt(WebhookSubscription subscription, EngineEvent evt, bool poked)
+    {
+        const string name = "partner-webhook deliver";
+        var activity = poked
+            ? EngineTelemetry.Source.StartActivity(name, ActivityKind.Client)
+            : EngineTelemetry.StartRoot(name, ActivityKind.Client, _announcedBy is { } relay ? [new ActivityLink(relay)] : null);
+        activity?.SetTag(EngineTelemetry.TenantId, TenantId)
+            .SetTag(EngineTelemetry.SubscriptionId, subscription.SubscriptionId)
+            .SetTag(EngineTelemetry.EventType, evt.Type)
+            .SetTag(EngineTelemetry.EventCursor, evt.Cursor)
+            .SetTag(EngineTelemetry.Attempt, state.State.FailedAttempts + 1);
+        return activity;
     }
 
     // Status code and reason phrase only: the body is the partner's and could echo anything (an internal

@@ -93,7 +93,8 @@ public static partial class EngineHostingExtensions
 
     /// <summary>
     /// Hosts a silo. With ConnectionStrings:Postgres set: ADO.NET clustering, grain storage and reminders
-    /// on PostgreSQL, schema applied before the silo starts. Without it, and only when
+    /// on PostgreSQL, schema applied before the silo starts, and with Silo:Kubernetes the pod's identity
+    /// and Orleans' Kubernetes hosting (<see cref="KubernetesPod"/>). Without it, and only when
     /// <paramref name="allowEmbedded"/>: localhost clustering and in-memory everything.
     /// </summary>
     public static IHostApplicationBuilder AddEngineSilo(this IHostApplicationBuilder builder, bool allowEmbedded)
@@ -141,6 +142,7 @@ public static partial class EngineHostingExtensions
             return builder;
         }
 
+        var pod = KubernetesPod.Read(builder.Configuration, cluster);
         builder.AddPostgres(connections.Postgres!, applySchema: true);
         builder.AddRedis();
         builder.Services.AddEnginePostgresStores();
@@ -148,8 +150,13 @@ public static partial class EngineHostingExtensions
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
-            silo.Configure<SiloOptions>(o => o.SiloName = cluster.SiloName ?? $"{Dns.GetHostName()}-{Environment.ProcessId}");
-            silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedIPAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            silo.Configure<SiloOptions>(o => o.SiloName = pod?.Name ?? cluster.SiloName ?? $"{Dns.GetHostName()}-{Environment.ProcessId}");
+            silo.ConfigureEndpoints(pod?.Address ?? IPAddress.Parse(cluster.AdvertisedIPAddress), cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+            if (pod is not null)
+            {
+                KubernetesPod.UseKubernetesHosting(silo);
+            }
+
             silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (Invariant, connections.Postgres));
             silo.Configure<ClusterMembershipOptions>(DetectDeadSilosQuickly);
             silo.AddEnginePostgresProviders(connections.Postgres!);

@@ -50,14 +50,26 @@ public sealed class ClusterSettings
 [OptionsValidator]
 internal sealed partial class ClusterSettingsValidator : IValidateOptions<ClusterSettings>;
 
-/// <summary>The silo process's own HTTP listener (section "Silo").</summary>
+/// <summary>The silo process's own settings (section "Silo"): its HTTP listener, and how it is hosted.</summary>
 public sealed class SiloSettings
 {
     public const string SectionName = "Silo";
 
     /// <summary>
-    /// http:// URL of the listener for /healthz, /readyz and /metrics ("http://0.0.0.0:8080"); unset, the
-    /// silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
+    /// The silo runs in a Kubernetes pod: it takes the pod's name and address from POD_NAME and POD_IP, and
+    /// Orleans' Kubernetes hosting watches the cluster's pods (see <see cref="KubernetesPod"/>).
+    /// </summary>
+    public bool Kubernetes { get; set; }
+
+    /// <summary>
+    /// Serves the Orleans Dashboard at /dashboard on <see cref="HttpUrl"/>, to Engine:AdminApiKey only
+    /// (see <see cref="SiloDashboard"/>). Set it on every silo: the dashboard gathers from all of them.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>
+    /// http:// URL of the listener for /healthz, /readyz, /metrics and /dashboard ("http://0.0.0.0:8080");
+    /// unset, the silo opens no HTTP port (several silos on one machine would otherwise collide on a default).
     /// </summary>
     [Url]
     public string? HttpUrl { get; set; }

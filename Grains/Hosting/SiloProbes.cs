@@ -12,7 +12,8 @@ namespace Engine.Grains.Hosting;
 
 /// <summary>
 /// The silo's HTTP listener on Silo:HttpUrl: /healthz (the process answers), /readyz (this silo is an
-/// active cluster member and PostgreSQL answers) and /metrics (Prometheus). A small server of its own,
+/// active cluster member and PostgreSQL answers), /metrics (Prometheus) and, with Silo:Dashboard, the
+/// Orleans Dashboard (<see cref="SiloDashboard"/>). A small server of its own,
 /// with no configuration of its own, so the silo stays a plain host and nothing else is exposed. It is
 /// opened before the host starts (<see cref="EngineSiloHost.StartProbesAsync"/>), so a port already taken is a one-line
 /// startup error, and liveness holds during a slow join while readiness does not; it stops with the host.
@@ -30,6 +31,7 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
             .AddEngineStorageChecks(redis: false);
         builder.Services.AddSingleton<SiloProbes>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SiloProbes>());
+        SiloDashboard.AddTo(builder);
     }
 
     Task IHostedService.StartAsync(CancellationToken cancellationToken) => Task.CompletedTask; // opened before the host starts
@@ -55,6 +57,11 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
             await EngineHealthChecks.WriteReportAsync(http, report);
         });
         _app.MapPrometheusScrapingEndpoint("/metrics", services.GetRequiredService<MeterProvider>(), configureBranchedPipeline: null, optionsName: null);
+        if (settings.Value.Dashboard)
+        {
+            SiloDashboard.Map(_app, services);
+        }
+
         try
         {
             await _app.StartAsync(cancellationToken);
@@ -65,6 +72,10 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
         }
 
         LogListening(logger, url);
+        if (settings.Value.Dashboard)
+        {
+            LogDashboard(logger, url, SiloDashboard.Path);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -101,4 +112,8 @@ internal sealed partial class SiloProbes(IOptions<SiloSettings> settings, IServi
     [LoggerMessage(EventId = 2010, EventName = "SiloProbesListening", Level = LogLevel.Information,
         Message = "Silo probes and metrics listen on {Url} (/healthz, /readyz, /metrics)")]
     private static partial void LogListening(ILogger logger, string url);
+
+    [LoggerMessage(EventId = 2011, EventName = "SiloDashboardServed", Level = LogLevel.Information,
+        Message = "Orleans Dashboard at {Url}{Path}/, for Engine:AdminApiKey only")]
+    private static partial void LogDashboard(ILogger logger, string url, string path);
 }

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
 using Engine.Grains.Encryption;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +13,14 @@ public sealed class EngineSettings
 
     /// <summary>The platform administrator's key, needed to create tenants. A secret.</summary>
     public string? AdminApiKey { get; set; }
+
+    /// <summary>
+    /// Whether <paramref name="presented"/> is the admin key (never, when none is set). Compares hashes,
+    /// so the comparison time reveals neither the key's content nor its length.
+    /// </summary>
+    public bool IsAdminKey(string presented) =>
+        AdminApiKey is { Length: > 0 } adminKey
+        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), SHA256.HashData(Encoding.UTF8.GetBytes(adminKey)));
 
     /// <summary>The public https base URL providers call; webhook signatures are checked against it.</summary>
     [Url]

@@ -18,6 +18,7 @@ public sealed class EngineMetrics
     private readonly Histogram<double> _handOffCheckDuration;
     private readonly Histogram<double> _queueWait;
     private readonly UpDownCounter<long> _queueDepth;
+    private readonly Histogram<double> _automationLateness;
 
     public EngineMetrics(IMeterFactory meters)
     {
@@ -37,6 +38,9 @@ public sealed class EngineMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600] });
         _queueDepth = meter.CreateUpDownCounter<long>("engine.sender.queue.depth",
             description: "Messages waiting in the senders active in this process, by channel.");
+        _automationLateness = meter.CreateHistogram<double>("engine.automation.lateness", unit: "s",
+            description: "How late a playbook step fired after it was due, by what woke it (timer, reminder).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600] });
     }
 
     public void HandedOff(Channel channel, string provider, HandOff outcome, TimeSpan duration)
@@ -55,6 +59,13 @@ public sealed class EngineMetrics
     /// <summary>A sender's queue grew or shrank by <paramref name="delta"/>.</summary>
     public void QueueDepthChanged(Channel channel, long delta) =>
         _queueDepth.Add(delta, new KeyValuePair<string, object?>("channel", channel.ToWireName()));
+
+    /// <summary>
+    /// A playbook step fired <paramref name="lateness"/> after it was due; <paramref name="wokenBy"/> is
+    /// "timer" (its grain was active) or "reminder" (the durable reminder brought it back).
+    /// </summary>
+    public void AutomationStepFired(string wokenBy, TimeSpan lateness) =>
+        _automationLateness.Record(Math.Max(0, lateness.TotalSeconds), new KeyValuePair<string, object?>("woken_by", wokenBy));
 
     public void Suppressed(Channel channel, string reason) =>
         _suppressed.Add(1, new("channel", channel.ToWireName()), new("reason", reason));

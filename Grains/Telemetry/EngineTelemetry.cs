@@ -23,9 +23,36 @@ public static class EngineTelemetry
     public const string Provider = "engine.provider";
     public const string MessageId = "engine.message.id";
     public const string Outcome = "engine.outcome";
+    public const string SubscriptionId = "engine.subscription.id";
+    public const string EventType = "engine.event.type";
+    public const string EventCursor = "engine.event.cursor";
+    public const string EventCount = "engine.events.count";
+    public const string Attempt = "engine.attempt";
+
+    /// <summary>OpenTelemetry's semantic-convention names for a response's status code and an error's kind.</summary>
+    public const string HttpResponseStatusCode = "http.response.status_code";
+    public const string ErrorType = "error.type";
 
     /// <summary>The context a span was started in, as a W3C traceparent, to resume it after a queue.</summary>
     public static string? CurrentTraceParent() => Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
+
+    /// <summary>
+    /// Starts a span that begins a trace of its own, linked to what caused it: work done later for many
+    /// callers at once (a relay's batch) or on a grain's own schedule (a retry) belongs to none of their
+    /// traces, and a timer's callback may still run in the context of whatever created the timer.
+    /// </summary>
+    public static Activity? StartRoot(string name, ActivityKind kind, IEnumerable<ActivityLink>? links = null)
+    {
+        var ambient = Activity.Current;
+        Activity.Current = null;
+        var activity = Source.StartActivity(name, kind, parentContext: default, links: links);
+        if (activity is null)
+        {
+            Activity.Current = ambient;
+        }
+
+        return activity;
+    }
 
     /// <summary>
     /// Starts a span whose parent is a context saved earlier (a message that waited in a queue), or the

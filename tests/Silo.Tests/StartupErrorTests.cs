@@ -65,6 +65,25 @@ public sealed class StartupErrorTests
     }
 
     [Fact]
+    public async Task Silo_WithKubernetesHostingOutsideAPod_ExitsWithOneLineSayingSo()
+    {
+        await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = "Host=127.0.0.1;Port=1;Username=postgres;Database=engine;Timeout=3",
+            ["Silo__Kubernetes"] = "true",
+            ["POD_NAME"] = "engine-silo-0",
+            ["POD_NAMESPACE"] = "engine",
+            ["POD_IP"] = "10.1.2.3",
+        });
+
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Silo:Kubernetes is set but this process is not in a Kubernetes pod", process.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", process.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Silo_WithoutPostgres_RefusesToStart()
     {
         await using var process = EngineProcess.Start("Silo", new Dictionary<string, string>());

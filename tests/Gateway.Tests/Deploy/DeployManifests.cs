@@ -19,7 +19,8 @@ public sealed record Probe(string Kind, string Path, string Port);
 /// <summary>
 /// One engine container as a manifest declares it: the configuration keys it sets ("Engine:PublicBaseUrl",
 /// from Engine__PublicBaseUrl, its image's ENV included) with their values, and in Kubernetes its pod
-/// labels, named ports, probes and the secret keys it references.
+/// labels, named ports, probes, the secret keys it references, the pod fields it is given (by setting:
+/// "POD_IP" from "status.podIP") and its pod's service account.
 /// </summary>
 public sealed record EngineContainer(
     string Source,
@@ -28,7 +29,12 @@ public sealed record EngineContainer(
     IReadOnlyDictionary<string, string> Labels,
     IReadOnlyDictionary<string, int> Ports,
     IReadOnlyList<Probe> Probes,
-    IReadOnlyList<(string Secret, string Key)> SecretKeys);
+    IReadOnlyList<(string Secret, string Key)> SecretKeys,
+    IReadOnlyDictionary<string, string> PodFields,
+    string? ServiceAccount);
+
+/// <summary>What a Role bound to a service account lets it do: verbs on one resource of one API group.</summary>
+public sealed record Permission(string ServiceAccount, string ApiGroup, string Resource, IReadOnlySet<string> Verbs);
 
 /// <summary>Reads deploy/: compose.yaml, every Kubernetes manifest under k8s/ and the Dockerfiles' ENV lines.</summary>
 public static partial class DeployManifests
@@ -61,7 +67,8 @@ public static partial class DeployManifests
                 settings[ConfigKey(Str(key)!)] = Interpolate(Str(setting));
             }
 
-            containers.Add(new($"compose.yaml service {name}", role, settings, new Dictionary<string, string>(), new Dictionary<string, int>(), [], []));
+            containers.Add(new($"compose.yaml service {name}", role, settings, new Dictionary<string, string>(), new Dictionary<string, int>(), [], [],
+                new Dictionary<string, string>(), null));
         }
 
         return containers;
@@ -78,6 +85,7 @@ public static partial class DeployManifests
         {
             var template = Map(Map(doc["spec"])["template"]);
             var labels = Map(Map(template["metadata"]).GetValueOrDefault("labels")).ToDictionary(l => Str(l.Key)!, l => Str(l.Value)!);
+            var serviceAccount = Str(Map(template["spec"]).GetValueOrDefault("serviceAccountName"));
             foreach (var container in Seq(Map(template["spec"])["containers"]).Select(Map))
             {
                 if (RoleOf(Str(container["image"])!, Seq(container.GetValueOrDefault("args")).Select(Str)) is not { } role)
@@ -87,6 +95,7 @@ public static partial class DeployManifests
 
                 var settings = ImageSettings(role);
                 var secretKeys = new List<(string, string)>();
+                var podFields = new Dictionary<string, string>();
                 foreach (var source in Seq(container.GetValueOrDefault("envFrom")).Select(Map))
                 {
                     var configMap = Str(Map(source.GetValueOrDefault("configMapRef")).GetValueOrDefault("name"))
@@ -105,6 +114,11 @@ public static partial class DeployManifests
                         secretKeys.Add((Str(Map(secretRef)["name"])!, Str(Map(secretRef)["key"])!));
                     }
 
+                    if (from.TryGetValue("fieldRef", out var fieldRef))
+                    {
+                        podFields[ConfigKey(Str(env["name"])!)] = Str(Map(fieldRef)["fieldPath"])!;
+                    }
+
                     settings[ConfigKey(Str(env["name"])!)] = from.Count > 0 ? "(from the pod)" : Str(env.GetValueOrDefault("value"));
                 }
 
@@ -114,7 +128,7 @@ public static partial class DeployManifests
                     .Where(container.ContainsKey)
                     .Select(kind => (Kind: kind, Get: Map(Map(container[kind])["httpGet"])))
                     .Select(p => new Probe(p.Kind, Str(p.Get["path"])!, Str(p.Get["port"])!)).ToArray();
-                containers.Add(new($"k8s/{file} container {Str(container["name"])}", role, settings, labels, ports, probes, secretKeys));
+                containers.Add(new($"k8s/{file} container {Str(container["name"])}", role, settings, labels, ports, probes, secretKeys, podFields, serviceAccount));
             }
         }
 
@@ -123,10 +137,29 @@ public static partial class DeployManifests
 
     /// <summary>The keys a Secret manifest under k8s/ provides, by Secret name.</summary>
     public static IReadOnlyDictionary<string, HashSet<string>> KubernetesSecrets() =>
-        Directory.EnumerateFiles(Path.Combine(Folder, "k8s"), "*.yaml").SelectMany(Parse).Select(Map)
-            .Where(doc => Str(doc.GetValueOrDefault("kind")) == "Secret")
+        KubernetesObjects("Secret")
             .ToDictionary(doc => Str(Map(doc["metadata"])["name"])!,
                 doc => Map(doc.GetValueOrDefault("stringData")).Keys.Concat(Map(doc.GetValueOrDefault("data")).Keys).Select(k => Str(k)!).ToHashSet(StringComparer.Ordinal));
+
+    /// <summary>The service accounts declared under k8s/.</summary>
+    public static IReadOnlySet<string> KubernetesServiceAccounts() =>
+        KubernetesObjects("ServiceAccount").Select(doc => Str(Map(doc["metadata"])["name"])!).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>What each service account may do, through the RoleBindings and Roles under k8s/.</summary>
+    public static IReadOnlyList<Permission> KubernetesPermissions()
+    {
+        var roles = KubernetesObjects("Role").ToDictionary(doc => Str(Map(doc["metadata"])["name"])!, doc => Seq(doc.GetValueOrDefault("rules")).Select(Map).ToArray());
+        return KubernetesObjects("RoleBinding")
+            .SelectMany(binding => Seq(binding.GetValueOrDefault("subjects")).Select(Map)
+                .Where(subject => Str(subject["kind"]) == "ServiceAccount")
+                .SelectMany(subject => roles.GetValueOrDefault(Str(Map(binding["roleRef"])["name"])!, []).SelectMany(rule =>
+                    Seq(rule.GetValueOrDefault("apiGroups")).SelectMany(group => Seq(rule.GetValueOrDefault("resources")).Select(resource =>
+                        new Permission(Str(subject["name"])!, Str(group)!, Str(resource)!, Seq(rule.GetValueOrDefault("verbs")).Select(v => Str(v)!).ToHashSet(StringComparer.Ordinal)))))))
+            .ToArray();
+    }
+
+    private static IEnumerable<Dictionary<object, object?>> KubernetesObjects(string kind) =>
+        Directory.EnumerateFiles(Path.Combine(Folder, "k8s"), "*.yaml").SelectMany(Parse).Select(Map).Where(doc => Str(doc.GetValueOrDefault("kind")) == kind);
 
     /// <summary>Engine__PublicBaseUrl → Engine:PublicBaseUrl (names that are not .NET configuration keys stay as they are).</summary>
     public static string ConfigKey(string environmentVariable) => environmentVariable.Replace("__", ":", StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.TestSupport;
+using Google.Protobuf.WellKnownTypes;
 
 namespace Engine.Gateway.Tests.Telemetry;
 
@@ -12,6 +13,16 @@ public sealed class MetricsTests(GatewayFixture fixture)
     {
         var tenant = await fixture.CreateTenantAsync();
         const string phone = "+12125553301";
+        // A speed-to-lead playbook: the consent below creates the lead, and its step fires at once.
+        await new AutomationService.AutomationServiceClient(fixture.Grpc).PutPlaybookAsync(new PutPlaybookRequest
+        {
+            TenantId = tenant.Id,
+            Playbook = new Playbook
+            {
+                PlaybookId = "welcome", Name = "welcome", Trigger = PlaybookTrigger.LeadCreated, Channel = Channel.Sms,
+                Steps = { new PlaybookStep { Delay = Duration.FromTimeSpan(TimeSpan.Zero), Body = "welcome, metrics" } },
+            },
+        }, fixture.AdminAuth);
         await new LeadService.LeadServiceClient(fixture.Grpc).RecordConsentAsync(new RecordConsentRequest
         {
             TenantId = tenant.Id, Phone = phone, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form",
@@ -22,8 +33,9 @@ public sealed class MetricsTests(GatewayFixture fixture)
 
         // The silo hands off and scrapes show it; the status callbacks then reach the gateway's webhooks.
         var silo = await Eventually.GetAsync(() => fixture.SiloHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
-            text => Lines(text, "engine_sends_total{").Any(l => l.Contains("outcome=\"accepted\"", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(30), "an accepted send on the silo's /metrics");
+            text => Lines(text, "engine_sends_total{").Any(l => l.Contains("outcome=\"accepted\"", StringComparison.Ordinal))
+                && Lines(text, "engine_automation_lateness_seconds_bucket{").Any(l => l.Contains("woken_by=\"timer\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "an accepted send and a fired playbook step on the silo's /metrics");
         Assert.NotEmpty(Lines(silo, "engine_provider_duration_seconds_bucket{"));
         Assert.NotEmpty(Lines(silo, "engine_consent_changes_total{"));
         Assert.NotEmpty(Lines(silo, "engine_handoff_check_duration_seconds_bucket{"));

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using Engine.Gateway.Grpc.V1;
+using Engine.Gateway.Tests.Events;
 using Engine.Gateway.Tests.Webhooks;
 using Engine.Grains.Telemetry;
 using Engine.TestSupport;
@@ -54,7 +56,53 @@ public sealed class TracingTests(TracingFixture fixture)
         await Eventually.GetAsync(() => Task.FromResult(fixture.Otlp.Exports("traces")), n => n > 0, TimeSpan.FromSeconds(10), "spans exported by OTLP");
     }
 
+    [Fact]
+    public async Task PartnerWebhookDelivery_IsASpanPerAttempt_UnderOrLinkedToTheRelaysPublish()
+    {
+        await using var partner = await PartnerServer.StartAsync(failFirst: 1);
+        var tenant = await fixture.CreateTenantAsync();
+        var subscription = await new PartnerWebhookService.PartnerWebhookServiceClient(fixture.Grpc).CreateSubscriptionAsync(
+            new CreateSubscriptionRequest { TenantId = tenant.Id, Url = partner.Url }, fixture.AdminAuth);
+        const string phone = "+12125559088";
+
+        var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}",
+            Signed.TwilioInbound($"SM{Guid.NewGuid():N}", phone, "tell my partner")));
+
+        response.EnsureSuccessStatusCode();
+        // lead.created is refused once and retried; then it and message.received are accepted. Every attempt
+        // after the first is under the relay's publish (its poke) or linked to a poke under one (a retry on
+        // the subscription's own schedule); the first may be neither when that one-second sweep finds the
+        // events a moment before the poke arrives.
+        var (attempts, publishes, all) = await Eventually.GetAsync(() =>
+        {
+            var spans = fixture.Spans;
+            return Task.FromResult((
+                Attempts: spans.Where(s => s.DisplayName == "partner-webhook deliver" && Tag(s, EngineTelemetry.TenantId) == tenant.Id).OrderBy(s => s.StartTimeUtc).ToArray(),
+                Publishes: spans.Where(s => s.DisplayName == "event-relay publish" && Tag(s, EngineTelemetry.TenantId) == tenant.Id).ToArray(),
+                All: spans.ToArray()));
+        }, found => found.Attempts.Count(s => Tag(s, EngineTelemetry.Outcome) == "delivered") == 2
+            && found.Attempts.Skip(1).All(a => IsBelowAny(a, found.Publishes, found.All) || a.Links.Any(l => IsBelowAny(SpanOf(l, found.All), found.Publishes, found.All))),
+            TimeSpan.FromSeconds(30), "both events delivered, each attempt related to the relay's publish");
+
+        var refused = attempts[0];
+        Assert.Equal((subscription.Subscription.SubscriptionId, "lead.created", 1, 500, "retrying"),
+            (Tag(refused, EngineTelemetry.SubscriptionId), Tag(refused, EngineTelemetry.EventType), refused.GetTagItem(EngineTelemetry.Attempt),
+             refused.GetTagItem(EngineTelemetry.HttpResponseStatusCode), Tag(refused, EngineTelemetry.Outcome)));
+        Assert.Equal((ActivityStatusCode.Error, "HTTP 500 Internal Server Error"), (refused.Status, refused.StatusDescription));
+        var retry = Assert.Single(attempts, s => Tag(s, EngineTelemetry.EventType) == "lead.created" && s.GetTagItem(EngineTelemetry.Attempt) is 2);
+        Assert.Equal((204, "delivered"), (retry.GetTagItem(EngineTelemetry.HttpResponseStatusCode), Tag(retry, EngineTelemetry.Outcome)));
+        Assert.All(publishes, p => Assert.IsType<int>(p.GetTagItem(EngineTelemetry.EventCount)));
+        // No payload and no phone number on the relay's or the deliveries' spans.
+        var values = attempts.Concat(publishes).SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}")).ToArray();
+        Assert.DoesNotContain(values, v => v.Contains(phone.TrimStart('+'), StringComparison.Ordinal) || v.Contains("tell my partner", StringComparison.Ordinal));
+    }
+
     private static string? Tag(Activity span, string key) => span.GetTagItem(key) as string;
+
+    private static Activity? SpanOf(ActivityLink link, Activity[] spans) => spans.FirstOrDefault(s => s.SpanId == link.Context.SpanId);
+
+    private static bool IsBelowAny(Activity? span, Activity[] ancestors, Activity[] spans) =>
+        span is not null && ancestors.Any(ancestor => IsBelow(span, ancestor, spans));
 
     // Whether span descends from ancestor within the trace.
     private static bool IsBelow(Activity span, Activity ancestor, Activity[] trace)
