@@ -1,4 +1,4 @@
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -16,11 +16,10 @@ internal static class SimulatorHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<ProviderSimulator>();
+        builder.Services.AddProviderSimulator();
         var app = builder.Build();
         app.Urls.Add($"http://127.0.0.1:{port}");
-        ProviderSimulator.Map(app);
+        app.MapProviderSimulator();
         await app.StartAsync();
         return app;
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -186,10 +186,9 @@ public sealed class FaultCluster : IAsyncLifetime
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
         // The output folder's appsettings.json (the Silo's) says Information; callbacks to a stopped gateway fail by design.
         builder.Configuration["Logging:LogLevel:Default"] = "Error";
-        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<ProviderSimulator>();
+        builder.Services.AddProviderSimulator();
         _simulatorHost = builder.Build();
-        ProviderSimulator.Map(_simulatorHost);
+        _simulatorHost.MapProviderSimulator();
         await _simulatorHost.StartAsync();
         SimulatorUrl = $"http://127.0.0.1:{port}";
     }

@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Hosting;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -245,16 +246,15 @@ public sealed class SimulatorHost : IAsyncDisposable
     private WebApplication _app = null!;
 
     public string BaseUrl { get; private set; } = "";
-    public Engine.Gateway.Simulator.ProviderSimulator Simulator => _app.Services.GetRequiredService<Engine.Gateway.Simulator.ProviderSimulator>();
+    public ProviderSimulator Simulator => _app.Services.GetRequiredService<ProviderSimulator>();
 
     public static async Task<SimulatorHost> StartAsync()
     {
         var (builder, baseUrl) = LoopbackServer.CreateBuilder();
         builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the output folder's appsettings.json (the Silo's) says Information
-        Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
+        builder.Services.AddProviderSimulator();
         var host = new SimulatorHost { _app = builder.Build(), BaseUrl = baseUrl };
-        Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);
+        host._app.MapProviderSimulator();
         await host._app.StartAsync();
         return host;
     }
