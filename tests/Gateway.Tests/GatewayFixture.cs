@@ -1,7 +1,6 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Hosting;
 using Engine.Grains.Hosting;
-using Engine.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -239,32 +238,6 @@ public class GatewayFixture : IAsyncLifetime
 }
 
 public sealed record TestTenant(string Id, string TwilioAuthToken, string MetaAppSecret, string VerifyToken, string PhoneNumberId);
-
-/// <summary>The provider simulator on its own loopback port, as Twilio and Meta are on their own hosts.</summary>
-public sealed class SimulatorHost : IAsyncDisposable
-{
-    private WebApplication _app = null!;
-
-    public string BaseUrl { get; private set; } = "";
-    public ProviderSimulator Simulator => _app.Services.GetRequiredService<ProviderSimulator>();
-
-    public static async Task<SimulatorHost> StartAsync()
-    {
-        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
-        builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the output folder's appsettings.json (the Silo's) says Information
-        builder.Services.AddProviderSimulator();
-        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = baseUrl };
-        host._app.MapProviderSimulator();
-        await host._app.StartAsync();
-        return host;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-}
 
 [CollectionDefinition(Name)]
 public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
