@@ -314,11 +314,11 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         return colon > 0;
     }
 
-    [LoggerMessage(EventId = 3202, EventName = "SimulatorCallbackFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4002, EventName = "SimulatorCallbackFailed", Level = LogLevel.Warning,
         Message = "Simulated status callback to {Path} failed: {Reason}")]
     private static partial void LogCallbackFailed(ILogger logger, string path, string reason);
 
-    [LoggerMessage(EventId = 3201, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4001, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
         Message = "Simulated status callback to {Path} was answered {StatusCode}")]
     private static partial void LogCallbackRefused(ILogger logger, string path, int statusCode);
 }
