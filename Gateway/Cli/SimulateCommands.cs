@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.Grains.Delivery;
 using V1 = Engine.Gateway.Grpc.V1;
 

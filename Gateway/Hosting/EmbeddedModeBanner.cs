@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using Engine.Gateway.Simulator;
 using Engine.Grains.Encryption;
 using Engine.Grains.Options;
+using Engine.Simulator;
 using Microsoft.Extensions.Options;
 
 namespace Engine.Gateway.Hosting;

@@ -1,8 +1,8 @@
 using Engine.Gateway.Grpc;
 using Engine.Gateway.Grpc.OpenApi;
-using Engine.Gateway.Simulator;
 using Engine.Gateway.Webhooks;
 using Engine.Grains.Hosting;
+using Engine.Simulator;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace Engine.Gateway.Hosting;
@@ -55,8 +55,8 @@ public static class GatewayApp
         app.MapGet(ProtoOpenApiDocument.Route, () => Results.Text(ProtoOpenApiDocument.Json, "application/json"));
         if (app.Services.GetService<ProviderSimulator>() is not null)
         {
-            ProviderSimulator.Map(app, "/simulator");
-            SimulatorControl.Map(app, "/simulator");
+            app.MapProviderSimulator("/simulator");
+            app.MapSimulatedInbound("/simulator/inbound");
         }
 
         return app;

@@ -1,8 +1,8 @@
 using Engine.Grains.Options;
-using Engine.Gateway.Simulator;
 using Engine.Grains.Hosting;
 using Engine.Grains.Storage;
 using Engine.Grains.Telemetry;
+using Engine.Simulator;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -85,8 +85,7 @@ internal static partial class GatewayHostingExtensions
         }
 
         builder.Configuration.AddInMemoryCollection(defaults);
-        builder.Services.AddSingleton<ProviderSimulator>();
-        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
+        builder.Services.AddProviderSimulator();
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>The envelope of every WhatsApp webhook the simulator posts (status callbacks and simulated inbound messages).</summary>
 internal static class MetaNotifications

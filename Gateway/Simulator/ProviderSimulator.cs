@@ -4,10 +4,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Engine.Gateway.Webhooks;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>Where and how the simulator reports WhatsApp statuses for one business number.</summary>
 public sealed record MetaCallbackTarget(string WebhookUrl, string AppSecret);
@@ -72,20 +71,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         WhatsAppUserIds.Clear();
     }
 
-    /// <summary>
-    /// Maps the Twilio and Meta endpoints under <paramref name="prefix"/>; the embedded gateway adds the
-    /// control endpoints (<see cref="SimulatorControl"/>) under the same prefix.
-    /// </summary>
-    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app, string prefix = "")
-    {
-        var routes = app.MapGroup(prefix);
-        routes.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioCreateAsync(accountSid, request));
-        routes.MapGet("/2010-04-01/Accounts/{accountSid}/Messages.json", (string accountSid, HttpRequest request, ProviderSimulator simulator) => simulator.TwilioListAsync(accountSid, request));
-        routes.MapPost("/{version}/{phoneNumberId}/messages", (string phoneNumberId, HttpRequest request, ProviderSimulator simulator) => simulator.MetaSendAsync(phoneNumberId, request));
-        return app;
-    }
-
-    private async Task<IResult> TwilioCreateAsync(string accountSid, HttpRequest request)
+    internal async Task<IResult> TwilioCreateAsync(string accountSid, HttpRequest request)
     {
         if (!TryBasicAuth(request, out var user, out var authToken) || user != accountSid)
         {
@@ -123,7 +109,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
     }
 
     // Twilio's list: To, From and DateSent>= (a day, UTC) filters, newest first, pages linked by next_page_uri.
-    private async Task<IResult> TwilioListAsync(string accountSid, HttpRequest request)
+    internal async Task<IResult> TwilioListAsync(string accountSid, HttpRequest request)
     {
         var (to, from) = (request.Query["To"].ToString(), request.Query["From"].ToString());
         if (await ApplyFaultAsync(NextFault("twilio", SimulatedFault.List, to), () => { }) is { } failed)
@@ -147,7 +133,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         return Results.Json(new { messages = matches.Take(pageSize).Select(m => TwilioResources.Message(m, "sent")).ToArray(), page, page_size = pageSize, next_page_uri = next });
     }
 
-    private async Task<IResult> MetaSendAsync(string phoneNumberId, HttpRequest request)
+    internal async Task<IResult> MetaSendAsync(string phoneNumberId, HttpRequest request)
     {
         if (request.Headers.Authorization.ToString() is not { Length: > 7 } bearer || !bearer.StartsWith("Bearer ", StringComparison.Ordinal))
         {
@@ -328,19 +314,11 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         return colon > 0;
     }
 
-    /// <summary>Registers the HTTP client the simulator posts its status callbacks with.</summary>
-    public static IServiceCollection AddSimulatorCallbacks(IServiceCollection services)
-    {
-        services.AddHttpClient(nameof(ProviderSimulator))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { MaxConnectionsPerServer = 256 });
-        return services;
-    }
-
-    [LoggerMessage(EventId = 3202, EventName = "SimulatorCallbackFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4002, EventName = "SimulatorCallbackFailed", Level = LogLevel.Warning,
         Message = "Simulated status callback to {Path} failed: {Reason}")]
     private static partial void LogCallbackFailed(ILogger logger, string path, string reason);
 
-    [LoggerMessage(EventId = 3201, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 4001, EventName = "SimulatorCallbackRefused", Level = LogLevel.Warning,
         Message = "Simulated status callback to {Path} was answered {StatusCode}")]
     private static partial void LogCallbackRefused(ILogger logger, string path, int statusCode);
 }

@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using Engine.Gateway.Webhooks;
 
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>
 /// A person's message to a business, as the webhook Twilio (form fields, X-Twilio-Signature) or Meta (a
 /// notification, X-Hub-Signature-256) would post it, signed with the tenant's own secret. Shared by the
-/// simulator's /simulator/inbound and the CLI's `engine simulate inbound`.
+/// embedded gateway's /simulator/inbound and the CLI's `engine simulate inbound`.
 /// </summary>
-internal static class SignedInboundWebhooks
+public static class SignedInboundWebhooks
 {
     /// <summary>Twilio's inbound message webhook to <paramref name="url"/>, from a person to the business number <paramref name="to"/>.</summary>
     public static HttpRequestMessage Twilio(string url, string accountSid, string authToken, string to, string from, string body)

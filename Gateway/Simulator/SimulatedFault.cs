@@ -1,4 +1,4 @@
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>
 /// A fault to inject into the next <see cref="Times"/> matching requests: an HTTP status with a

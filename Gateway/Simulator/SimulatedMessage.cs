@@ -1,4 +1,4 @@
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>
 /// A message the simulator accepted, as the provider would have it; one sent through a Twilio

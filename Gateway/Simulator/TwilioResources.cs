@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Engine.Gateway.Simulator;
+namespace Engine.Simulator;
 
 /// <summary>Twilio's JSON shapes as the simulator answers with them: a Message resource and an error.</summary>
 internal static class TwilioResources

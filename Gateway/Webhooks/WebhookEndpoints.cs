@@ -4,6 +4,7 @@ using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Delivery;
 using Engine.Grains.Leads;
+using Engine.Simulator;
 
 namespace Engine.Gateway.Webhooks;
 

@@ -8,6 +8,7 @@ COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY Grains.Abstractions/Engine.Grains.Abstractions.csproj Grains.Abstractions/
 COPY Grains/Engine.Grains.csproj Grains/
 COPY Gateway/Engine.Gateway.csproj Gateway/
+COPY Gateway/Simulator/Engine.Simulator.csproj Gateway/Simulator/
 RUN dotnet restore Gateway/Engine.Gateway.csproj
 COPY Grains.Abstractions/ Grains.Abstractions/
 COPY Grains/ Grains/

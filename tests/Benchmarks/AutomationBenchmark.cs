@@ -1,8 +1,6 @@
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
 using Engine.TestSupport;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Engine.Benchmarks;
@@ -21,9 +19,9 @@ internal static class AutomationBenchmark
     public static async Task RunAsync()
     {
         await using var simulatorHost = await SimulatorHost.StartAsync();
-        var simulator = simulatorHost.Services.GetRequiredService<ProviderSimulator>();
+        var simulator = simulatorHost.Simulator;
         simulator.CallbackDelay = TimeSpan.FromSeconds(1);
-        var simulatorUrl = simulatorHost.Urls.First();
+        var simulatorUrl = simulatorHost.BaseUrl;
         await using var cluster = await BenchmarkCluster.StartAsync("bench_automation", new Dictionary<string, string>
         {
             ["Providers__Twilio__BaseUrl"] = simulatorUrl,

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Webhooks;
+using Engine.Simulator;
 using Grpc.Core;
 
 namespace Engine.Benchmarks;

@@ -1,8 +1,7 @@
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Engine.Benchmarks;
 
@@ -23,8 +22,8 @@ internal static class SendMessageBenchmark
     public static async Task RunAsync()
     {
         await using var simulatorHost = await SimulatorHost.StartAsync();
-        var simulator = simulatorHost.Services.GetRequiredService<ProviderSimulator>();
-        var simulatorUrl = simulatorHost.Urls.First();
+        var simulator = simulatorHost.Simulator;
+        var simulatorUrl = simulatorHost.BaseUrl;
         await using var cluster = await BenchmarkCluster.StartAsync("bench_sends", new Dictionary<string, string>
         {
             ["Providers__Twilio__BaseUrl"] = simulatorUrl,

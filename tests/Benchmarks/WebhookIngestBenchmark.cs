@@ -1,5 +1,5 @@
 using System.Net;
-using Engine.Gateway.Webhooks;
+using Engine.Simulator;
 using Npgsql;
 
 namespace Engine.Benchmarks;

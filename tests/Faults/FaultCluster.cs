@@ -1,13 +1,10 @@
 using System.Globalization;
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -31,12 +28,12 @@ public sealed class FaultCluster : IAsyncLifetime
     private readonly int _grpcPort = FreePorts.Next();
     private readonly int _httpPort = FreePorts.Next();
     private Dictionary<string, string> _gatewayEnvironment = [];
-    private WebApplication _simulatorHost = null!;
+    private SimulatorHost _simulatorHost = null!;
 
     public PostgresServer Postgres { get; } = new();
     public RedisServer Redis { get; } = new();
     public NpgsqlDataSource Database { get; private set; } = null!;
-    public ProviderSimulator Simulator => _simulatorHost.Services.GetRequiredService<ProviderSimulator>();
+    public ProviderSimulator Simulator => _simulatorHost.Simulator;
     public EngineProcess Gateway { get; private set; } = null!;
     public GrpcChannel Grpc { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
@@ -177,22 +174,10 @@ public sealed class FaultCluster : IAsyncLifetime
         }
     }
 
-    private string SimulatorUrl { get; set; } = "";
+    private string SimulatorUrl => _simulatorHost.BaseUrl;
 
-    private async Task StartSimulatorAsync()
-    {
-        var port = FreePorts.Next();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
-        // The output folder's appsettings.json (the Silo's) says Information; callbacks to a stopped gateway fail by design.
-        builder.Configuration["Logging:LogLevel:Default"] = "Error";
-        ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<ProviderSimulator>();
-        _simulatorHost = builder.Build();
-        ProviderSimulator.Map(_simulatorHost);
-        await _simulatorHost.StartAsync();
-        SimulatorUrl = $"http://127.0.0.1:{port}";
-    }
+    // Callbacks to a stopped gateway fail by design: errors only.
+    private async Task StartSimulatorAsync() => _simulatorHost = await SimulatorHost.StartAsync(LogLevel.Error);
 
     public async ValueTask DisposeAsync()
     {
@@ -211,7 +196,6 @@ public sealed class FaultCluster : IAsyncLifetime
             }
         }
 
-        await _simulatorHost.StopAsync();
         await _simulatorHost.DisposeAsync();
         await (Database?.DisposeAsync() ?? ValueTask.CompletedTask);
         await Redis.DisposeAsync();

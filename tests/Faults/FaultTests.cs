@@ -1,4 +1,4 @@
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 
 namespace Engine.Faults.Tests;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Webhooks;
+using Engine.Simulator;
 using Grpc.Core;
 
 namespace Engine.Faults.Tests;

@@ -237,33 +237,6 @@ public class GatewayFixture : IAsyncLifetime
 
 public sealed record TestTenant(string Id, string TwilioAuthToken, string MetaAppSecret, string VerifyToken, string PhoneNumberId);
 
-/// <summary>The provider simulator on its own loopback port, as Twilio and Meta are on their own hosts.</summary>
-public sealed class SimulatorHost : IAsyncDisposable
-{
-    private WebApplication _app = null!;
-
-    public string BaseUrl { get; private set; } = "";
-    public Engine.Gateway.Simulator.ProviderSimulator Simulator => _app.Services.GetRequiredService<Engine.Gateway.Simulator.ProviderSimulator>();
-
-    public static async Task<SimulatorHost> StartAsync()
-    {
-        var (builder, baseUrl) = LoopbackServer.CreateBuilder();
-        builder.Configuration["Logging:LogLevel:Default"] = "Warning"; // the output folder's appsettings.json (the Silo's) says Information
-        Engine.Gateway.Simulator.ProviderSimulator.AddSimulatorCallbacks(builder.Services);
-        builder.Services.AddSingleton<Engine.Gateway.Simulator.ProviderSimulator>();
-        var host = new SimulatorHost { _app = builder.Build(), BaseUrl = baseUrl };
-        Engine.Gateway.Simulator.ProviderSimulator.Map(host._app);
-        await host._app.StartAsync();
-        return host;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-}
-
 [CollectionDefinition(Name)]
 public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
 {

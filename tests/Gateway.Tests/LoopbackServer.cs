@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Engine.Gateway.Tests;
 
 /// <summary>
-/// The builder of a small stand-in server (provider simulator, partner, collector) on its own free
+/// The builder of a small stand-in server (partner, collector) on its own free
 /// loopback port, logging warnings only, with the base URL it will answer on.
 /// </summary>
 internal static class LoopbackServer

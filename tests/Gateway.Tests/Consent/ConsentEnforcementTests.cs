@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Tests.Grpc;
 using Engine.Gateway.Tests.Webhooks;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -283,7 +284,7 @@ public sealed class ConsentEnforcementTests(GatewayFixture fixture)
         }
     }
 
-    private List<Engine.Gateway.Simulator.SimulatedMessage> SentTo(string phone) =>
+    private List<SimulatedMessage> SentTo(string phone) =>
         fixture.Simulator.Simulator.Sent.Where(m => m.To == phone).OrderBy(m => m.ReceivedAt).ToList();
 
     // Numbers no other test class uses, so the shared simulator's records are this class's alone.

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

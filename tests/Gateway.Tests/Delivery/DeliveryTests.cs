@@ -1,5 +1,5 @@
 using Engine.Gateway.Grpc.V1;
-using Engine.Gateway.Simulator;
+using Engine.Simulator;
 using Engine.TestSupport;
 using Engine.Gateway.Tests.Grpc;
 using Grpc.Core;

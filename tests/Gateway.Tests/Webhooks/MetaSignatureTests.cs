@@ -1,5 +1,5 @@
 using System.Text;
-using Engine.Gateway.Webhooks;
+using Engine.Simulator;
 
 namespace Engine.Gateway.Tests.Webhooks;
 

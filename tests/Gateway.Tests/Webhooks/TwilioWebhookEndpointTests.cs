@@ -1,7 +1,7 @@
 using Engine.TestSupport;
 using System.Net;
 using System.Text.Json;
-using Engine.Gateway.Webhooks;
+using Engine.Simulator;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Engine.Gateway.Webhooks;
+namespace Engine.Simulator;
 
 /// <summary>X-Hub-Signature-256: "sha256=" + lower-case hex HMAC-SHA256 of the raw body, keyed with the app secret.</summary>
 public static class MetaSignature

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Engine.Gateway.Webhooks;
+namespace Engine.Simulator;
 
 /// <summary>
 /// X-Twilio-Signature: base64 HMAC-SHA1, keyed with the account's auth token, over the full URL Twilio
@@ -24,7 +24,7 @@ public static partial class TwilioSignature
             }
         }
 
-#pragma warning disable CA5350 // SHA-1 is what Twilio's protocol specifies; we only verify, never choose it.
+#pragma warning disable CA5350 // SHA-1 is what Twilio's protocol specifies; we follow it, never choose it.
         var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString()));
 #pragma warning restore CA5350
         return Convert.ToBase64String(mac);

@@ -1,10 +1,10 @@
-using Engine.Gateway.Hosting;
 using Engine.Grains.Delivery;
 using Engine.Grains.Options;
 using Engine.Grains.Tenants;
+using Engine.Simulator;
 using Microsoft.Extensions.Options;
 
-namespace Engine.Gateway.Simulator;
+namespace Engine.Gateway.Hosting;
 
 /// <summary>A person writing to a tenant: what POST /simulator/inbound takes.</summary>
 /// <param name="Tenant">The tenant written to.</param>
@@ -14,23 +14,16 @@ namespace Engine.Gateway.Simulator;
 public sealed record SimulatedInbound(string Tenant, string From, string Body, string Channel = "sms");
 
 /// <summary>
-/// The simulator's own endpoints, beside the provider APIs it imitates: inject faults, list what was
-/// sent, and make a person write to a tenant. An inbound message is built and signed exactly as Twilio
-/// (X-Twilio-Signature) or Meta (X-Hub-Signature-256) would, with the tenant's own secrets, and posted
-/// to the gateway's public webhook URL, so it takes the same path as a real one.
+/// POST /simulator/inbound of the embedded gateway: a person writes to a tenant. The message is built and
+/// signed exactly as Twilio (X-Twilio-Signature) or Meta (X-Hub-Signature-256) would, with the tenant's own
+/// secrets, and posted to the gateway's public webhook URL, so it takes the same path as a real one. It
+/// lives here, not in the simulator, because only the gateway knows its tenants' secrets and URL.
 /// </summary>
-internal static class SimulatorControl
+internal static class SimulatedInboundEndpoint
 {
-    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app, string prefix)
+    public static IEndpointRouteBuilder MapSimulatedInbound(this IEndpointRouteBuilder app, string route)
     {
-        var routes = app.MapGroup(prefix);
-        routes.MapPost("/faults", (SimulatedFault fault, ProviderSimulator simulator) =>
-        {
-            simulator.Inject(fault);
-            return Results.NoContent();
-        });
-        routes.MapGet("/messages", (ProviderSimulator simulator) => simulator.Sent);
-        routes.MapPost("/inbound", DeliverAsync);
+        app.MapPost(route, DeliverAsync);
         return app;
     }
 
@@ -57,7 +50,7 @@ internal static class SimulatorControl
             return Results.Problem($"no tenant '{inbound.Tenant}' with a {inbound.Channel} channel", statusCode: StatusCodes.Status404NotFound);
         }
 
-        using var response = await httpClients.CreateClient(nameof(ProviderSimulator)).SendAsync(request);
+        using var response = await httpClients.CreateClient().SendAsync(request);
         return Results.Json(new { webhook = request.RequestUri!.AbsolutePath, status = (int)response.StatusCode }, statusCode: (int)response.StatusCode);
     }
 }
