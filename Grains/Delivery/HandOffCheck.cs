@@ -12,7 +12,7 @@ namespace Engine.Grains.Delivery;
 
 /// <summary>What the last check let through, what waits and for how long, and what it suppressed for good.</summary>
 internal sealed record HandOffScreening(
-    List<QueuedMessage> Cleared, List<(QueuedMessage Message, TimeSpan Delay)> Deferred, List<Guid> Suppressed);
+    List<QueuedMessage> Cleared, List<(QueuedMessage Message, TimeSpan Delay)> Deferred, List<(Guid MessageId, string Reason)> Suppressed);
 
 /// <summary>
 /// The last check before messages leave, against each lead as it is now (consent, quiet hours, the
@@ -34,7 +34,6 @@ internal sealed partial class HandOffCheck(
             : await conversationLog.LastInboundAtAsync(tenantId, channel, needingWindow, cancellationToken);
 
         var screening = new HandOffScreening(new List<QueuedMessage>(batch.Count), [], []);
-        var suppressed = new List<(Guid, string)>();
         foreach (var message in batch)
         {
             var inbound = lastInbound.TryGetValue(message.LeadPhone, out var at) ? at : (DateTimeOffset?)null;
@@ -45,8 +44,7 @@ internal sealed partial class HandOffCheck(
                     screening.Cleared.Add(message);
                     break;
                 case HandOffVerdict.Suppress:
-                    suppressed.Add((message.MessageId, decision.Reason!));
-                    screening.Suppressed.Add(message.MessageId);
+                    screening.Suppressed.Add((message.MessageId, decision.Reason!));
                     metrics.Suppressed(channel, decision.Reason!);
                     LogSuppressed(logger, message.MessageId, decision.Reason!);
                     break;
@@ -56,7 +54,7 @@ internal sealed partial class HandOffCheck(
             }
         }
 
-        await outbox.RecordSuppressedAsync(suppressed, cancellationToken);
+        await outbox.RecordSuppressedAsync(screening.Suppressed, cancellationToken);
         metrics.HandOffChecked(channel, Stopwatch.GetElapsedTime(started));
         return screening;
     }

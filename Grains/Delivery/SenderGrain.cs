@@ -170,7 +170,11 @@ internal sealed partial class SenderGrain(
         try
         {
             var screening = await handOffCheck.CheckAsync(_tenantId, _channel, tenant, batch, now, cancellationToken);
-            screening.Suppressed.ForEach(_queue.Settle);
+            foreach (var (messageId, _) in screening.Suppressed)
+            {
+                _queue.Settle(messageId);
+            }
+
             foreach (var (message, delay) in screening.Deferred)
             {
                 _queue.Requeue(message, delay, now); // quiet hours: it waits in line
@@ -188,44 +192,42 @@ internal sealed partial class SenderGrain(
     // Acceptances are recorded for the whole batch at once, even if the drain is canceled: the provider has them.
     private async Task RecordAsync(TenantSettings tenant, QueuedMessage[] handedOff, HandOffResult[] results)
     {
-        var accepted = new List<AcceptedHandOff>();
         for (var i = 0; i < handedOff.Length; i++)
         {
-            var message = handedOff[i];
-            switch (results[i])
+            if (results[i] is HandOffResult.Failed failed)
             {
-                case HandOffResult.Accepted a:
-                    accepted.Add(a.HandOff);
-                    if (a.RecipientUserId is { } userId)
-                    {
-                        _learnedUserIds.Add((message.LeadPhone, userId));
-                    }
-
-                    break;
-                case HandOffResult.Failed f:
-                    await FailAsync(tenant, message, f.ErrorCode);
-                    break;
-                case HandOffResult.Retry r:
-                    _queue.Requeue(r.Message, r.Delay, time.GetUtcNow());
-                    break;
+                await FailAsync(tenant, handedOff[i], failed.ErrorCode);
+            }
+            else if (results[i] is HandOffResult.Retry retry)
+            {
+                _queue.Requeue(retry.Message, retry.Delay, time.GetUtcNow());
             }
         }
 
+        var accepted = results.OfType<HandOffResult.Accepted>().Select(a => a.HandOff).ToArray();
         await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
         await ApplyEarlyStatusesAsync(accepted, handedOff, CancellationToken.None);
         var now = time.GetUtcNow();
-        foreach (var handOffAccepted in accepted)
+        for (var i = 0; i < handedOff.Length; i++)
         {
-            _queue.Settle(handOffAccepted.MessageId);
-            if (_channel == Channel.WhatsApp)
+            if (results[i] is HandOffResult.Accepted a)
             {
-                _queue.HoldConversation(handedOff.First(m => m.MessageId == handOffAccepted.MessageId).LeadPhone, now + SendRates.WhatsAppPairInterval);
+                _queue.Settle(handedOff[i].MessageId);
+                if (a.RecipientUserId is { } userId)
+                {
+                    _learnedUserIds.Add((handedOff[i].LeadPhone, userId));
+                }
+
+                if (_channel == Channel.WhatsApp)
+                {
+                    _queue.HoldConversation(handedOff[i].LeadPhone, now + SendRates.WhatsAppPairInterval);
+                }
             }
         }
 
         if (_dailyCount is { } count)
         {
-            _dailyCount = count with { Sent = count.Sent + accepted.Count };
+            _dailyCount = count with { Sent = count.Sent + accepted.Length };
         }
     }
 

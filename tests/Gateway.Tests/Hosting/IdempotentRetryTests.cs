@@ -76,37 +76,39 @@ public sealed class IdempotentRetryTests
     [Fact]
     public async Task ACallThatAnswersSoonAfterASiloIsLost_IsNotRepeated()
     {
-        var attempts = 0;
         var answer = new TaskCompletionSource<int>();
-        var retried = Retry.RunAsync(() =>
-        {
-            attempts++;
-            return answer.Task;
-        }, ShortBudget, default);
+        var (retried, attempts) = RunWaitingFor(answer.Task);
 
         _siloLoss.NotifyGatewayCountChanged(1, 2, connectionRecovered: false);
         answer.SetResult(3); // a live silo's answer, well within the grace
 
         Assert.Equal(3, await retried.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.Equal(1, attempts);
+        Assert.Equal(1, attempts());
     }
 
     [Fact]
     public async Task ANewGateway_IsNotALoss()
     {
-        var attempts = 0;
         var answer = new TaskCompletionSource<int>();
-        var retried = Retry.RunAsync(() =>
-        {
-            attempts++;
-            return answer.Task;
-        }, ShortBudget, default);
+        var (retried, attempts) = RunWaitingFor(answer.Task);
 
         _siloLoss.NotifyGatewayCountChanged(2, 1, connectionRecovered: true);
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the grace a loss would give
         answer.SetResult(5);
 
         Assert.Equal(5, await retried);
-        Assert.Equal(1, attempts);
+        Assert.Equal(1, attempts());
+    }
+
+    // A retried call each of whose attempts waits for the same answer, and how many attempts it made.
+    private (Task<int> Retried, Func<int> Attempts) RunWaitingFor(Task<int> answer)
+    {
+        var attempts = 0;
+        var retried = Retry.RunAsync(() =>
+        {
+            attempts++;
+            return answer;
+        }, ShortBudget, default);
+        return (retried, () => attempts);
     }
 }
