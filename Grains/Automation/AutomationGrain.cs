@@ -28,8 +28,6 @@ internal sealed partial class AutomationGrain(
     ILogger<AutomationGrain> logger) : Grain, IAutomationGrain, IRemindable, IDisposable
 {
     private const string DueReminder = "automation";
-    private const string WokenByTimer = "timer";
-    private const string WokenByReminder = "reminder";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ConsentWait = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan ConsentRetry = TimeSpan.FromSeconds(5);
@@ -96,7 +94,7 @@ internal sealed partial class AutomationGrain(
 
     public Task<IReadOnlyList<AutomationRun>> GetRunsAsync() => Task.FromResult<IReadOnlyList<AutomationRun>>(state.State.Runs.ToArray());
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => FireDueAsync(WokenByReminder);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => FireDueAsync(EngineMetrics.WokenByReminder);
 
     public void Dispose() => _gate.Dispose();
 
@@ -273,7 +271,7 @@ internal sealed partial class AutomationGrain(
         var dueIn = state.State.Runs.Min(r => r.NextDueAt) - time.GetUtcNow();
         if (dueIn < TimerHorizon)
         {
-            _timer = this.RegisterGrainTimer(_ => FireDueAsync(WokenByTimer), new GrainTimerCreationOptions(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan)
+            _timer = this.RegisterGrainTimer(_ => FireDueAsync(EngineMetrics.WokenByTimer), new GrainTimerCreationOptions(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero, Timeout.InfiniteTimeSpan)
             {
                 Interleave = true,
             });

@@ -2,6 +2,7 @@ using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
+using Engine.Grains.Telemetry;
 
 namespace Engine.Grains.Conversations;
 
@@ -16,16 +17,16 @@ internal sealed partial class ConversationGrain
     private IGrainTimer? _releaseTimer;
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == PendingSendsReminder ? ReleaseDueAsync(CancellationToken.None) : Task.CompletedTask;
+        reminderName == PendingSendsReminder ? ReleaseDueAsync(EngineMetrics.WokenByReminder) : Task.CompletedTask;
 
-    private async Task ReleaseDueAsync(CancellationToken cancellationToken)
+    private async Task ReleaseDueAsync(string wokenBy)
     {
         await EnsureHistoryAsync();
         var now = time.GetUtcNow();
         var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
         foreach (var pending in due)
         {
-            await ReleaseAsync(pending, now);
+            await ReleaseAsync(pending, now, wokenBy);
         }
 
         await EnsureReminderAsync();
@@ -33,7 +34,7 @@ internal sealed partial class ConversationGrain
 
     // A deferred send is re-checked when it falls due: the lead may have opted out, the WhatsApp
     // window may have closed, and a late reminder must not release a message into quiet hours.
-    private async Task ReleaseAsync(PendingSend pending, DateTimeOffset now)
+    private async Task ReleaseAsync(PendingSend pending, DateTimeOffset now, string wokenBy)
     {
         var tenant = await GetTenantSettingsAsync();
         var lead = await Lead.GetAsync();
@@ -55,6 +56,7 @@ internal sealed partial class ConversationGrain
         else
         {
             NotifySender(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
+            metrics.ScheduledSendReleased(wokenBy, now - pending.DueAt);
         }
 
         state.State.Pending.Remove(pending);
@@ -81,7 +83,7 @@ internal sealed partial class ConversationGrain
         dueIn = dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero;
         if (dueIn < TimerHorizon)
         {
-            _releaseTimer = this.RegisterGrainTimer(ReleaseDueAsync, new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
+            _releaseTimer = this.RegisterGrainTimer(_ => ReleaseDueAsync(EngineMetrics.WokenByTimer), new GrainTimerCreationOptions(dueIn, Timeout.InfiniteTimeSpan));
         }
 
         await this.RegisterOrUpdateReminder(PendingSendsReminder, dueIn, ReminderPeriod);

@@ -27,6 +27,7 @@ internal sealed partial class ConversationGrain(
     IEarlyStatuses earlyStatuses,
     TenantCache tenants,
     TimeProvider time,
+    EngineMetrics metrics,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain, IRemindable
 {
     private const int RecentWindowSize = 20;

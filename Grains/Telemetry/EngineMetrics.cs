@@ -19,6 +19,15 @@ public sealed class EngineMetrics
     private readonly Histogram<double> _queueWait;
     private readonly UpDownCounter<long> _queueDepth;
     private readonly Histogram<double> _automationLateness;
+    private readonly Histogram<double> _scheduledSendLateness;
+
+    private static readonly double[] WakeUpLatenessBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
+
+    /// <summary>The <c>woken_by</c> label of a wake-up by a grain timer (its grain was active).</summary>
+    public const string WokenByTimer = "timer";
+
+    /// <summary>The <c>woken_by</c> label of a wake-up by a durable reminder (its grain had to be brought back).</summary>
+    public const string WokenByReminder = "reminder";
 
     public EngineMetrics(IMeterFactory meters)
     {
@@ -40,8 +49,12 @@ public sealed class EngineMetrics
             description: "Messages waiting in the senders active in this process, by channel.");
         _automationLateness = meter.CreateHistogram<double>("engine.automation.lateness", unit: "s",
             description: "How late a playbook step fired after it was due, by what woke it (timer, reminder).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600] });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WakeUpLatenessBuckets });
+        _scheduledSendLateness = meter.CreateHistogram<double>("engine.scheduled_send.lateness", unit: "s",
+            description: "How late a scheduled message (send time, quiet hours) was released to its sender after it was due, by what woke it (timer, reminder).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WakeUpLatenessBuckets });
     }
+
 
     public void HandedOff(Channel channel, string provider, HandOff outcome, TimeSpan duration)
     {
@@ -60,12 +73,13 @@ public sealed class EngineMetrics
     public void QueueDepthChanged(Channel channel, long delta) =>
         _queueDepth.Add(delta, new KeyValuePair<string, object?>("channel", channel.ToWireName()));
 
-    /// <summary>
-    /// A playbook step fired <paramref name="lateness"/> after it was due; <paramref name="wokenBy"/> is
-    /// "timer" (its grain was active) or "reminder" (the durable reminder brought it back).
-    /// </summary>
+    /// <summary>A playbook step fired <paramref name="lateness"/> after it was due; <paramref name="wokenBy"/> is <see cref="WokenByTimer"/> or <see cref="WokenByReminder"/>.</summary>
     public void AutomationStepFired(string wokenBy, TimeSpan lateness) =>
         _automationLateness.Record(Math.Max(0, lateness.TotalSeconds), new KeyValuePair<string, object?>("woken_by", wokenBy));
+
+    /// <summary>A scheduled message left for its sender <paramref name="lateness"/> after it was due; <paramref name="wokenBy"/> is <see cref="WokenByTimer"/> or <see cref="WokenByReminder"/>.</summary>
+    public void ScheduledSendReleased(string wokenBy, TimeSpan lateness) =>
+        _scheduledSendLateness.Record(Math.Max(0, lateness.TotalSeconds), new KeyValuePair<string, object?>("woken_by", wokenBy));
 
     public void Suppressed(Channel channel, string reason) =>
         _suppressed.Add(1, new("channel", channel.ToWireName()), new("reason", reason));

@@ -28,14 +28,22 @@ public sealed class MetricsTests(GatewayFixture fixture)
             TenantId = tenant.Id, Phone = phone, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form",
         }, fixture.AdminAuth);
 
-        await new ConversationService.ConversationServiceClient(fixture.Grpc).SendMessageAsync(
+        var conversations = new ConversationService.ConversationServiceClient(fixture.Grpc);
+        await conversations.SendMessageAsync(
             new SendMessageRequest { TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "metrics, please" }, fixture.AdminAuth);
+        // A send for a moment later is released by the conversation's timer.
+        await conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "metrics, later",
+            SendAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)),
+        }, fixture.AdminAuth);
 
         // The silo hands off and scrapes show it; the status callbacks then reach the gateway's webhooks.
         var silo = await Eventually.GetAsync(() => fixture.SiloHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
             text => Lines(text, "engine_sends_total{").Any(l => l.Contains("outcome=\"accepted\"", StringComparison.Ordinal))
-                && Lines(text, "engine_automation_lateness_seconds_bucket{").Any(l => l.Contains("woken_by=\"timer\"", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(30), "an accepted send and a fired playbook step on the silo's /metrics");
+                && Lines(text, "engine_automation_lateness_seconds_bucket{").Any(l => l.Contains("woken_by=\"timer\"", StringComparison.Ordinal))
+                && Lines(text, "engine_scheduled_send_lateness_seconds_bucket{").Any(l => l.Contains("woken_by=\"timer\"", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(30), "an accepted send, a fired playbook step and a released scheduled send on the silo's /metrics");
         Assert.NotEmpty(Lines(silo, "engine_provider_duration_seconds_bucket{"));
         Assert.NotEmpty(Lines(silo, "engine_consent_changes_total{"));
         Assert.NotEmpty(Lines(silo, "engine_handoff_check_duration_seconds_bucket{"));
