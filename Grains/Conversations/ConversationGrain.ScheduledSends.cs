@@ -6,8 +6,9 @@ using Engine.Grains.Telemetry;
 
 namespace Engine.Grains.Conversations;
 
-// Sends scheduled for later (a send time, quiet hours): held in the grain's state, released by a
-// timer while the grain is active and by a reminder when it is not.
+// Sends scheduled for later (a send time, quiet hours): held in the grain's stored schedule (read only
+// when a send or a wake-up needs it), released by a timer while the grain is active and by a reminder
+// when it is not.
 internal sealed partial class ConversationGrain
 {
     private const string PendingSendsReminder = "pending-sends";
@@ -23,7 +24,7 @@ internal sealed partial class ConversationGrain
     {
         await EnsureHistoryAsync();
         var now = time.GetUtcNow();
-        var due = state.State.Pending.Where(p => p.DueAt <= now).ToArray();
+        var due = (await _schedule.GetAsync()).Pending.Where(p => p.DueAt <= now).ToArray();
         foreach (var pending in due)
         {
             await ReleaseAsync(pending, now, wokenBy);
@@ -41,8 +42,9 @@ internal sealed partial class ConversationGrain
         var decision = HandOffPolicy.Decide(pending.Request.Purpose, pending.Request.Template is not null, _channel, lead, _lastInboundAt, tenant, now);
         if (decision.Verdict == HandOffVerdict.Defer)
         {
-            state.State.Pending[state.State.Pending.IndexOf(pending)] = pending with { DueAt = decision.NotBefore!.Value };
-            await state.WriteStateAsync();
+            var schedule = await _schedule.GetAsync();
+            schedule.Pending[schedule.Pending.IndexOf(pending)] = pending with { DueAt = decision.NotBefore!.Value };
+            await _schedule.WriteAsync();
             return;
         }
 
@@ -59,8 +61,8 @@ internal sealed partial class ConversationGrain
             metrics.ScheduledSendReleased(wokenBy, now - pending.DueAt);
         }
 
-        state.State.Pending.Remove(pending);
-        await state.WriteStateAsync();
+        (await _schedule.GetAsync()).Pending.Remove(pending);
+        await _schedule.WriteAsync();
     }
 
     // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had
@@ -69,7 +71,8 @@ internal sealed partial class ConversationGrain
     {
         _releaseTimer?.Dispose();
         _releaseTimer = null;
-        if (state.State.Pending.Count == 0)
+        var pending = (await _schedule.GetAsync()).Pending;
+        if (pending.Count == 0)
         {
             if (await this.GetReminder(PendingSendsReminder) is { } reminder)
             {
@@ -79,7 +82,7 @@ internal sealed partial class ConversationGrain
             return;
         }
 
-        var dueIn = state.State.Pending.Min(p => p.DueAt) - time.GetUtcNow();
+        var dueIn = pending.Min(p => p.DueAt) - time.GetUtcNow();
         dueIn = dueIn > TimeSpan.Zero ? dueIn : TimeSpan.Zero;
         if (dueIn < TimerHorizon)
         {

@@ -21,7 +21,6 @@ namespace Engine.Grains.Conversations;
 // that activates them, so one person's grains end up together and call each other without a network hop.
 [GrainType("conversation"), Orleans.Placement.PreferLocalPlacement]
 internal sealed partial class ConversationGrain(
-    [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
     IConversationLog conversationLog,
     ISendRequests sendRequests,
     IEarlyStatuses earlyStatuses,
@@ -38,6 +37,7 @@ internal sealed partial class ConversationGrain(
     private Channel _channel;
     private DateTimeOffset? _lastInboundAt;
     private bool _historyLoaded;
+    private LazyGrainState<ConversationState> _schedule = null!;
 
     private ILeadGrain Lead => GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, _phone));
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(GrainKeys.Lead(_tenantId, _phone));
@@ -45,6 +45,7 @@ internal sealed partial class ConversationGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _phone, _channel) = GrainKeys.ParseConversation(this.GetPrimaryKeyString());
+        _schedule = new LazyGrainState<ConversationState>(ServiceProvider, this.GetGrainId(), "conversation");
         return Task.CompletedTask;
     }
 
@@ -159,7 +160,8 @@ internal sealed partial class ConversationGrain(
     {
         // A retry of a send that was scheduled and then failed before its reminder was registered (the
         // reminder service's silo was down): finish that attempt, or the message would wait forever.
-        if (state.State.Pending.FirstOrDefault(p => p.MessageId == messageId) is { } scheduled)
+        var schedule = await _schedule.GetAsync();
+        if (schedule.Pending.FirstOrDefault(p => p.MessageId == messageId) is { } scheduled)
         {
             await EnsureReminderAsync();
             return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, scheduled.DueAt);
@@ -201,11 +203,11 @@ internal sealed partial class ConversationGrain(
         {
             if (!await conversationLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
             {
-                return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, state.State.Pending.FirstOrDefault(p => p.MessageId == messageId)?.DueAt);
+                return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, schedule.Pending.FirstOrDefault(p => p.MessageId == messageId)?.DueAt);
             }
 
-            state.State.Pending.Add(new PendingSend(messageId, request, dueAt));
-            await state.WriteStateAsync();
+            schedule.Pending.Add(new PendingSend(messageId, request, dueAt));
+            await _schedule.WriteAsync();
             await EnsureReminderAsync();
             return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, dueAt);
         }
@@ -280,19 +282,13 @@ internal sealed partial class ConversationGrain(
     {
         await EnsureHistoryAsync();
         return new ConversationSnapshot(
-            _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOccurredAt, _recent.ToArray(), state.State.Pending.ToArray());
+            _tenantId, _phone, _channel, _lastInboundAt, _recent.LastOccurredAt, _recent.ToArray(), (await _schedule.GetAsync()).Pending.ToArray());
     }
 
     public async Task EraseAsync()
     {
-        state.State.Pending.Clear();
+        await _schedule.ClearAsync();
         await EnsureReminderAsync(); // with nothing pending: the timer stopped, the reminder unregistered
-        if (state.RecordExists)
-        {
-            await state.ClearStateAsync();
-        }
-
-        state.State = new ConversationState();
         DeactivateOnIdle(); // the recent window and last inbound time go with the activation
     }
 

@@ -79,7 +79,7 @@ internal sealed class LeadGrain(
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
         state.State.Identity = identity;
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
         {
@@ -141,7 +141,7 @@ internal sealed class LeadGrain(
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         Remember(change);
-        await state.WriteStateAsync();
+        await WriteStateAsync();
         foreach (var channel in applied)
         {
             metrics.ConsentChanged(channel, change.Status, change.Source);
@@ -184,22 +184,41 @@ internal sealed class LeadGrain(
 
     private async Task<ConsentResult?> ReplayOfAsync(ConsentChange change)
     {
-        var known = state.State.RecentChangeIds.Contains(change.ChangeId);
-        var fingerprint = state.State.ChangeFingerprints.GetValueOrDefault(change.ChangeId);
-        if (!known && change.ClientKeyed)
+        if (state.State.RecentChangeIds.Contains(change.ChangeId))
         {
-            fingerprint = await ledger.FindFingerprintAsync(_tenantId, _phone, change.ChangeId);
-            known = fingerprint is not null;
+            return state.State.ChangeFingerprints.GetValueOrDefault(change.ChangeId) is { } remembered && remembered != change.Fingerprint
+                ? Conflict(change)
+                : new ConsentResult(Snapshot(), ConsentOutcome.Unchanged);
         }
 
-        if (!known)
+        // Known to the ledger only: the ledger is written before the state, so the attempt that wrote it
+        // may have stopped short of the state write (its silo died). The change is then decided again
+        // against the state; the ledger keeps one row per entry id, and the policy refuses or supersedes
+        // a change that later ones have overtaken.
+        if (change.ClientKeyed && await ledger.FindFingerprintAsync(_tenantId, _phone, change.ChangeId) is { } stored && stored != change.Fingerprint)
         {
-            return null;
+            return Conflict(change);
         }
 
-        return fingerprint is not null && fingerprint != change.Fingerprint
-            ? new ConsentResult(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change")
-            : new ConsentResult(Snapshot(), ConsentOutcome.Unchanged);
+        return null;
+    }
+
+    private ConsentResult Conflict(ConsentChange change) =>
+        new(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change");
+
+    // A failed write leaves this activation ahead of what is stored; the next call gets a new activation
+    // that reads what really was (a retry then finds the change undone and applies it).
+    private async Task WriteStateAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     private static Channel[] ChannelsOf(ConsentChange change) => change.Channel is { } only ? [only] : AllChannels;
