@@ -19,23 +19,50 @@ public sealed class TenantCache(IGrainFactory grains, IOptions<EngineSettings> s
     /// <summary>How long a process may use a tenant it read before reading it again.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, (Task<TenantSnapshot> Tenant, DateTimeOffset FetchedAt)> _entries = new(StringComparer.Ordinal);
+    // A refresh that has not answered within this (its tenant grain's silo was lost, or the cluster is
+    // overloaded) does not hold every caller sharing it: the last answer serves them meanwhile...
+    private static readonly TimeSpan RefreshPatience = TimeSpan.FromSeconds(1);
+
+    // ...as long as it is at most this old. Past it, callers wait for the tenant grain again.
+    private static readonly TimeSpan StaleLimit = TimeSpan.FromMinutes(1);
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _unknown = new(); // ids found not to exist, oldest first
+
+    /// <summary>A fetch of the tenant, and the last answer a fetch gave (for a refresh that stalls or fails).</summary>
+    private sealed record Entry(Task<TenantSnapshot> Tenant, DateTimeOffset FetchedAt, TenantSnapshot? LastGood, DateTimeOffset LastGoodAt);
 
     /// <summary>How many tenants (existing or not) are cached now.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>The tenant as read at most <see cref="Lifetime"/> ago (or now, with <paramref name="fresh"/>).</summary>
+    /// <summary>
+    /// The tenant as read at most <see cref="Lifetime"/> ago (or now, with <paramref name="fresh"/>). While a
+    /// refresh stalls or fails, the previous answer (at most <see cref="StaleLimit"/> old) is used; a change
+    /// made through this process's own tenant grain is never served stale, because it drops the entry.
+    /// </summary>
     public async Task<TenantSnapshot> GetAsync(string tenantId, bool fresh = false)
     {
         var now = time.GetUtcNow();
         if (fresh || !_entries.TryGetValue(tenantId, out var entry) || now - entry.FetchedAt > Lifetime || entry.Tenant is { IsCompleted: true, IsCompletedSuccessfully: false })
         {
-            entry = (FetchAsync(tenantId), now);
+            var previous = fresh ? null : _entries.GetValueOrDefault(tenantId);
+            entry = previous?.Tenant is { IsCompletedSuccessfully: true } answered
+                ? new Entry(FetchAsync(tenantId), now, answered.Result, previous.FetchedAt)
+                : new Entry(FetchAsync(tenantId), now, previous?.LastGood, previous?.LastGoodAt ?? default);
             _entries[tenantId] = entry;
         }
 
-        return await entry.Tenant;
+        if (entry.LastGood is not { } lastGood || now - entry.LastGoodAt > StaleLimit)
+        {
+            return await entry.Tenant;
+        }
+
+        if (!entry.Tenant.IsCompleted)
+        {
+            await Task.WhenAny(entry.Tenant, Task.Delay(RefreshPatience, time));
+        }
+
+        return entry.Tenant.IsCompletedSuccessfully ? await entry.Tenant : lastGood;
     }
 
     private async Task<TenantSnapshot> FetchAsync(string tenantId)

@@ -175,9 +175,22 @@ public class GatewayFixture : IAsyncLifetime
 
     private async Task WaitForSilosAsync()
     {
-        await Eventually.GetAsync(
-            async () => (await Database.TextRowsAsync("SELECT SiloName FROM OrleansMembershipTable WHERE Status = 3")).Select(row => row[0]!).Order().ToArray(),
-            active => active.SequenceEqual(_siloNames.Order()), TimeSpan.FromSeconds(120), "every silo process, and no other, Active in the membership table");
+        try
+        {
+            await Eventually.GetAsync(
+                async () => (await Database.TextRowsAsync("SELECT SiloName FROM OrleansMembershipTable WHERE Status = 3")).Select(row => row[0]!).Order().ToArray(),
+                active => active.SequenceEqual(_siloNames.Order()) || _silos.Any(silo => silo is { HasExited: true }),
+                TimeSpan.FromSeconds(120), "every silo process, and no other, Active in the membership table");
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}{Environment.NewLine}{SiloOutputs()}", timeout.InnerException);
+        }
+
+        if (_silos.Any(silo => silo is { HasExited: true }))
+        {
+            throw new InvalidOperationException($"a silo process exited while starting{Environment.NewLine}{SiloOutputs()}");
+        }
         if (Gateway is not null)
         {
             // The gateway's client finds the new silo through membership within seconds; wait for it,
@@ -186,6 +199,9 @@ public class GatewayFixture : IAsyncLifetime
                 id => id == "probe", TimeSpan.FromSeconds(60), "the gateway to reach the restarted silo");
         }
     }
+
+    private string SiloOutputs() => string.Join(Environment.NewLine, _silos.Select((silo, index) => silo is null ? $"silo {index}: not running"
+        : $"silo {index} ({(silo.HasExited ? $"exited with {silo.ExitCode}" : "running")}), last output:{Environment.NewLine}{silo.Output}"));
 
     /// <summary>Creates a tenant with a Twilio (through a Messaging Service when given one) and a WhatsApp channel through the gRPC API.</summary>
     public async Task<TestTenant> CreateTenantAsync(RateLimits? limits = null, ConsentRules? consent = null, string? messagingServiceSid = null)
