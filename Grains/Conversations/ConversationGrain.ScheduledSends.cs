@@ -44,7 +44,7 @@ internal sealed partial class ConversationGrain
         {
             var schedule = await _schedule.GetAsync();
             schedule.Pending[schedule.Pending.IndexOf(pending)] = pending with { DueAt = decision.NotBefore!.Value };
-            await _schedule.WriteAsync();
+            await WriteScheduleAsync();
             return;
         }
 
@@ -62,7 +62,22 @@ internal sealed partial class ConversationGrain
         }
 
         (await _schedule.GetAsync()).Pending.Remove(pending);
-        await _schedule.WriteAsync();
+        await WriteScheduleAsync();
+    }
+
+    // A failed write leaves this activation's schedule ahead of what is stored; a new activation reads
+    // what really was, so a retry redoes what is missing.
+    private async Task WriteScheduleAsync()
+    {
+        try
+        {
+            await _schedule.WriteAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had

@@ -158,11 +158,13 @@ internal sealed partial class ConversationGrain(
 
     private async Task<SendResult> DecideAsync(OutboundRequest request, Guid messageId, LeadSnapshot? knownLead)
     {
-        // A retry of a send that was scheduled and then failed before its reminder was registered (the
-        // reminder service's silo was down): finish that attempt, or the message would wait forever.
+        // A retry of a send that was scheduled and then failed before its row was appended or its reminder
+        // registered (the silo died, the reminder service's silo was down): finish that attempt, or the
+        // message would wait forever.
         var schedule = await _schedule.GetAsync();
         if (schedule.Pending.FirstOrDefault(p => p.MessageId == messageId) is { } scheduled)
         {
+            await conversationLog.TryAppendAsync(OutboundRecord(messageId, scheduled.Request, DeliveryStatus.Scheduled, time.GetUtcNow()));
             await EnsureReminderAsync();
             return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, scheduled.DueAt);
         }
@@ -201,13 +203,17 @@ internal sealed partial class ConversationGrain(
         var dueAt = HandOffPolicy.AllowedFrom(request.Purpose, request.SendAt is { } sendAt && sendAt > now ? sendAt : now, lead, tenant);
         if (dueAt > now)
         {
+            // The schedule first, then the row: a retry after a failure between the two finds the schedule.
+            schedule.Pending.Add(new PendingSend(messageId, request, dueAt));
+            await WriteScheduleAsync();
             if (!await conversationLog.TryAppendAsync(OutboundRecord(messageId, request, DeliveryStatus.Scheduled, now)))
             {
-                return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, schedule.Pending.FirstOrDefault(p => p.MessageId == messageId)?.DueAt);
+                // Scheduled and released before (a re-fired playbook step): its row tells what became of it.
+                schedule.Pending.RemoveAll(p => p.MessageId == messageId);
+                await WriteScheduleAsync();
+                return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, null);
             }
 
-            schedule.Pending.Add(new PendingSend(messageId, request, dueAt));
-            await _schedule.WriteAsync();
             await EnsureReminderAsync();
             return new SendResult(messageId, SendDisposition.Scheduled, RejectionCode.None, null, dueAt);
         }

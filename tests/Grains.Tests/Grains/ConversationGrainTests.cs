@@ -160,6 +160,25 @@ public sealed class ConversationGrainTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task ScheduledSend_RetriedAfterItsScheduleWriteFailed_IsStillReleased()
+    {
+        var (_, _, sms) = await NewConversationAsync(Channel.Sms);
+        var send = new OutboundRequest("later-1", "See you at three", null, DateTimeOffset.UtcNow.AddSeconds(3));
+
+        // The schedule write fails (as when the silo dies there); the client retries with the same key
+        // against a new activation.
+        await fixture.FailNextStateWriteAsync("conversation", sms.GetPrimaryKeyString());
+        await Assert.ThrowsAnyAsync<Exception>(() => sms.SendAsync(send));
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var retried = await sms.SendAsync(send);
+
+        Assert.Equal(SendDisposition.Scheduled, retried.Disposition);
+        Assert.NotNull(retried.ScheduledFor);
+        await WaitForStatusAsync(retried.MessageId, "queued", TimeSpan.FromMinutes(2));
+        Assert.Empty((await sms.GetAsync()).Pending);
+    }
+
+    [Fact]
     public async Task ProviderUnsubscribedError_OptsTheLeadOut()
     {
         var (tenantId, phone, sms) = await NewConversationAsync(Channel.Sms);

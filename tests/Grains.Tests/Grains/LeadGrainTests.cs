@@ -46,7 +46,7 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
 
         // The ledger row is written, the grain-state write fails (as when the silo dies in between), and
         // the client retries with the same key against a new activation.
-        await FailNextLeadStateWriteAsync(phone);
+        await fixture.FailNextStateWriteAsync("lead", GrainKeys.Lead(tenantId, phone));
         await Assert.ThrowsAnyAsync<Exception>(() => lead.RecordConsentAsync(optOut));
         await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
         var retried = await lead.RecordConsentAsync(optOut);
@@ -56,26 +56,6 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
         Assert.Equal(ConsentStatus.OptedOut, (await lead.GetAsync()).ConsentOn(Channel.Sms)); // stored, not only in memory
         Assert.Equal(1, await fixture.Database.CountAsync(
             "SELECT count(*) FROM consent_ledger WHERE tenant_id = $1 AND lead_phone = $2 AND entry_id = 'key-7/sms'", tenantId, phone));
-    }
-
-    // A trigger that fails the next write of this lead's grain state once (a sequence is not rolled back
-    // with the failed transaction, so the second write passes).
-    private async Task FailNextLeadStateWriteAsync(string phone)
-    {
-        var name = $"fail_lead_{phone.TrimStart('+')}";
-        await fixture.Database.CountAsync($"""
-            CREATE SEQUENCE {name};
-            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF NEW.graintypestring = 'lead' AND position('{phone}' in coalesce(NEW.grainidextensionstring, '')) > 0
-                   AND nextval('{name}') = 1 THEN
-                    RAISE EXCEPTION 'injected failure of a lead state write';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON orleansstorage FOR EACH ROW EXECUTE FUNCTION {name}();
-            SELECT 0;
-            """);
     }
 
     [Fact]

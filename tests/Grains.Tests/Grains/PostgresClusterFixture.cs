@@ -41,6 +41,28 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
+    /// <summary>
+    /// Makes the next write of one grain's state fail once in PostgreSQL, as when its silo dies between
+    /// an engine table's write and the grain-state write (a sequence is not rolled back with the failed
+    /// transaction, so the write after passes).
+    /// </summary>
+    public async Task FailNextStateWriteAsync(string stateName, string grainKey)
+    {
+        var name = $"fail_once_{Guid.NewGuid():N}";
+        await Database.CountAsync($"""
+            CREATE SEQUENCE {name};
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.graintypestring = '{stateName}' AND NEW.grainidextensionstring = '{grainKey}' AND nextval('{name}') = 1 THEN
+                    RAISE EXCEPTION 'injected failure of a {stateName} state write';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON orleansstorage FOR EACH ROW EXECUTE FUNCTION {name}();
+            SELECT 0;
+            """);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Cluster.DisposeAsync();
