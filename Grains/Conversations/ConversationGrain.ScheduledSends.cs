@@ -2,6 +2,7 @@ using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Delivery;
 using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Policies;
+using Engine.Grains.Storage;
 using Engine.Grains.Telemetry;
 
 namespace Engine.Grains.Conversations;
@@ -65,20 +66,7 @@ internal sealed partial class ConversationGrain
         await WriteScheduleAsync();
     }
 
-    // A failed write leaves this activation's schedule ahead of what is stored; a new activation reads
-    // what really was, so a retry redoes what is missing.
-    private async Task WriteScheduleAsync()
-    {
-        try
-        {
-            await _schedule.WriteAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task WriteScheduleAsync() => this.WriteOrDeactivateAsync(_schedule.WriteAsync);
 
     // The reminder is the durable wake-up. Its first tick can come a whole period late (seen when it had
     // just been unregistered and registered again), so while the grain is active a timer releases on time.

@@ -74,26 +74,31 @@ internal sealed class LeadGrain(
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
-        var stageChanged = !created && profile.Stage != state.State.Profile.Stage;
+        var stageChanged = profile.Stage != state.State.Profile.Stage;
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;
         state.State.Identity = identity;
-        await WriteStateAsync();
-        await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
         {
+            await this.WriteOrDeactivateAsync(() => events.AppendAsync(LeadEvent(EventTypes.LeadCreated))); // before the state, as in RecordConsentAsync
+            await WriteStateAsync();
             if (await tenants.HasPlaybooksAsync(_tenantId))
             {
                 await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
             }
+
+            return new LeadUpsert(true, Snapshot());
         }
-        else if (stageChanged && await tenants.HasPlaybooksAsync(_tenantId))
+
+        await WriteStateAsync();
+        await events.AppendAsync(LeadEvent(EventTypes.LeadUpdated));
+        if (stageChanged && await tenants.HasPlaybooksAsync(_tenantId))
         {
             await Automation.StageChangedAsync(profile.Stage);
         }
 
-        return new LeadUpsert(created, Snapshot());
+        return new LeadUpsert(false, Snapshot());
     }
 
     public Task<LeadSnapshot> GetAsync() => Task.FromResult(Snapshot());
@@ -129,7 +134,8 @@ internal sealed class LeadGrain(
                 d.Transition.Outcome, change.ChangeId, change.Fingerprint))
             .ToArray();
 
-        // Ledger first: if the state write below fails, the retry finds the entries already stored.
+        // Ledger first: if the state write below fails, the retry decides the change again (see
+        // ReplayOfAsync) and the ledger keeps the entries it already has.
         await ledger.AppendAsync(entries);
         var created = !state.State.Exists;
         var applied = decisions.Where(d => d.Transition.Outcome == ConsentOutcome.Applied).Select(d => d.Channel).ToArray();
@@ -141,23 +147,27 @@ internal sealed class LeadGrain(
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         Remember(change);
+        var optedOut = change.Status == ConsentStatus.OptedOut && applied.Length > 0;
+        if (created && !optedOut)
+        {
+            // lead.created has one id per lead: written before the state, a retry after a failure between
+            // the two writes it again as a no-op instead of never.
+            await this.WriteOrDeactivateAsync(() => events.AppendAsync(LeadEvent(EventTypes.LeadCreated)));
+        }
+
         await WriteStateAsync();
         foreach (var channel in applied)
         {
             metrics.ConsentChanged(channel, change.Status, change.Source);
         }
 
-        if (change.Status == ConsentStatus.OptedOut && applied.Length > 0)
+        if (optedOut)
         {
             await WithdrawWaitingAsync(applied, change.Channel);
         }
-        else if (created)
+        else if (created && await tenants.HasPlaybooksAsync(_tenantId))
         {
-            await events.AppendAsync(LeadEvent(EventTypes.LeadCreated));
-            if (await tenants.HasPlaybooksAsync(_tenantId))
-            {
-                await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
-            }
+            await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
         }
 
         var outcome = applied.Length > 0 ? ConsentOutcome.Applied
@@ -206,20 +216,7 @@ internal sealed class LeadGrain(
     private ConsentResult Conflict(ConsentChange change) =>
         new(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change");
 
-    // A failed write leaves this activation ahead of what is stored; the next call gets a new activation
-    // that reads what really was (a retry then finds the change undone and applies it).
-    private async Task WriteStateAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            DeactivateOnIdle();
-            throw;
-        }
-    }
+    private Task WriteStateAsync() => this.WriteOrDeactivateAsync(state.WriteStateAsync);
 
     private static Channel[] ChannelsOf(ConsentChange change) => change.Channel is { } only ? [only] : AllChannels;
 

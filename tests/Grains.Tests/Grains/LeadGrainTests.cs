@@ -59,6 +59,21 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Upsert_RetriedAfterItsCreatedEventFailed_AnnouncesTheLeadOnce()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        var phone = TestTenants.NewPhone();
+        var lead = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));
+        await fixture.FailNextWriteAsync("events", $"NEW.event_id = 'lead.created/{tenantId}/{phone}'");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => lead.UpsertAsync(new LeadProfilePatch(Name: "Ana")));
+        var retried = await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana"));
+
+        Assert.True(retried.Created);
+        Assert.Equal(1, await fixture.Database.CountAsync("SELECT count(*) FROM events WHERE event_id = $1", $"lead.created/{tenantId}/{phone}"));
+    }
+
+    [Fact]
     public async Task ConsentLedger_RejectsUpdates()
     {
         var tenantId = await TestTenants.CreateAsync(fixture.Grains);
