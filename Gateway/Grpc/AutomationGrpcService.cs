@@ -79,7 +79,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
             V1.PlaybookTrigger.InboundMessage => PlaybookTrigger.InboundMessage,
             V1.PlaybookTrigger.Keyword => PlaybookTrigger.Keyword,
             V1.PlaybookTrigger.NoReply => PlaybookTrigger.NoReply,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "playbook.trigger: is required")),
+            _ => RpcErrors.InvalidArgument<PlaybookTrigger>("playbook.trigger", "is required"),
         };
         if (trigger == PlaybookTrigger.Keyword && string.IsNullOrWhiteSpace(proto.Keyword))
         {

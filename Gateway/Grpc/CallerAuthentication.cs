@@ -18,7 +18,7 @@ internal sealed record Caller(string? TenantId, string KeyId, ApiKeyRoles Roles,
 /// <summary>
 /// Reads "authorization: Bearer &lt;key&gt;", decides who the caller is, what it may touch, and how
 /// fast it may call. Unknown keys are Unauthenticated; another tenant's data or a missing role is
-/// PermissionDenied; too many calls is ResourceExhausted with a retry-after trailer. The caller is kept
+/// PermissionDenied; too many calls is ResourceExhausted with RetryInfo. The caller is kept
 /// on the call (<see cref="CallerOf"/>) for the audit log, and its key's use reported to
 /// <see cref="ApiKeyUsage"/>.
 /// </summary>
@@ -134,10 +134,8 @@ internal sealed class CallerAuthentication : IDisposable
         using var lease = _limiter.AttemptAcquire(caller.KeyId);
         if (!lease.IsAcquired)
         {
-            var retryAfter = RetryAfter(lease);
-            throw new RpcException(
-                new Status(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second"),
-                new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            throw RpcErrors.RetryLater(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second",
+                ErrorReasons.RateLimited, RetryAfter(lease));
         }
 
         if (caller.TenantId is { } tenantId)

@@ -19,10 +19,10 @@ internal sealed class ConversationGrpcService(
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
     {
         var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: true);
-        var hasTemplate = request.Template is not null;
-        if (hasTemplate == (request.Body.Length > 0))
+        var hasTemplate = request.ContentCase == V1.SendMessageRequest.ContentOneofCase.Template;
+        if (!hasTemplate && request.Body.Length == 0)
         {
-            RpcErrors.InvalidArgument("body", "set exactly one of body and template");
+            RpcErrors.InvalidArgument("body", "set body or template (one of content)");
         }
 
         var limit = MessageLimits.MaxBody(channel);

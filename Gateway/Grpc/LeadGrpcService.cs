@@ -46,7 +46,7 @@ internal sealed class LeadGrpcService(
         {
             V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
             V1.ConsentStatus.OptedOut => ConsentStatus.OptedOut,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "status: must be CONSENT_STATUS_OPTED_IN or CONSENT_STATUS_OPTED_OUT")),
+            _ => RpcErrors.InvalidArgument<ConsentStatus>("status", "must be CONSENT_STATUS_OPTED_IN or CONSENT_STATUS_OPTED_OUT"),
         };
         Channel? channel = request.Channel == V1.Channel.Unspecified ? null : RequestValidation.RequireChannel(request.Channel);
         if (request.Evidence.Length > 2_000)

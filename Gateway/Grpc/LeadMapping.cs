@@ -23,7 +23,7 @@ internal static class LeadMapping
         Consent = { lead.Consent.Select(c => new V1.ChannelConsent
         {
             Channel = ToProto(c.Channel),
-            Status = (V1.ConsentStatus)c.Status,
+            Status = ToProto(c.Status),
             Source = ToProto(c.Source),
             Evidence = c.Evidence ?? "",
             ChangedAt = Timestamp.FromDateTimeOffset(c.ChangedAt),
@@ -36,8 +36,8 @@ internal static class LeadMapping
     {
         EntryId = entry.EntryId,
         Channel = ToProto(entry.Channel),
-        PreviousStatus = (V1.ConsentStatus)entry.PreviousStatus,
-        Status = (V1.ConsentStatus)entry.Status,
+        PreviousStatus = ToProto(entry.PreviousStatus),
+        Status = ToProto(entry.Status),
         Source = ToProto(entry.Source),
         Evidence = entry.Evidence ?? "",
         OccurredAt = Timestamp.FromDateTimeOffset(entry.OccurredAt),
@@ -46,6 +46,9 @@ internal static class LeadMapping
     };
 
     public static V1.Channel ToProto(Channel channel) => channel == Channel.Sms ? V1.Channel.Sms : V1.Channel.Whatsapp;
+
+    // The engine's Unknown is the proto's CONSENT_STATUS_UNKNOWN (4): its zero is reserved for "not set".
+    public static V1.ConsentStatus ToProto(ConsentStatus status) => status == ConsentStatus.Unknown ? V1.ConsentStatus.Unknown : (V1.ConsentStatus)(int)status;
 
     public static V1.ConsentSource ToProto(ConsentSource source) => (V1.ConsentSource)((int)source + 1);
 

@@ -51,9 +51,5 @@ internal static class Paging
         long.TryParse(Parts(token, 1)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : InvalidToken<long>();
 
     /// <summary>INVALID_ARGUMENT naming page_token; typed so that it can end an expression.</summary>
-    public static T InvalidToken<T>()
-    {
-        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
-        return default!;
-    }
+    public static T InvalidToken<T>() => RpcErrors.InvalidArgument<T>("page_token", "is not a token this API returned");
 }

@@ -56,7 +56,7 @@ internal sealed class TenantGrpcService(
             V1.ApiKeyRole.Admin => ApiKeyRoles.Admin,
             V1.ApiKeyRole.Messaging => ApiKeyRoles.Messaging,
             V1.ApiKeyRole.EventsRead => ApiKeyRoles.EventsRead,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"roles: {role} is not a role")),
+            _ => RpcErrors.InvalidArgument<ApiKeyRoles>("roles", $"{role} is not a role"),
         });
         if (roles == ApiKeyRoles.None)
         {

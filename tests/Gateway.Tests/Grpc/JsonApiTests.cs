@@ -58,7 +58,7 @@ public sealed class JsonApiTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task InvalidField_Is400_NamingTheField()
+    public async Task InvalidField_Is400_NamingTheField_InMessageAndBadRequest()
     {
         var tenant = (await fixture.CreateTenantAsync()).Id;
 
@@ -67,6 +67,9 @@ public sealed class JsonApiTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, rejected.Status);
         Assert.Equal(3, rejected.Body["code"]?.GetValue<int>()); // INVALID_ARGUMENT
         Assert.StartsWith("phone:", rejected.Body["message"]?.GetValue<string>(), StringComparison.Ordinal);
+        var detail = Assert.Single(rejected.Body["details"]!.AsArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail?["@type"]?.GetValue<string>());
+        Assert.Equal("phone", detail?["fieldViolations"]?[0]?["field"]?.GetValue<string>());
     }
 
     [Fact]
