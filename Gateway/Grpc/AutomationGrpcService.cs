@@ -26,7 +26,8 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
     public override async Task<V1.ListPlaybooksResponse> ListPlaybooks(V1.ListPlaybooksRequest request, ServerCallContext context)
     {
         var tenant = await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
-        return new V1.ListPlaybooksResponse { Playbooks = { tenant.Playbooks.Select(ToProto) } };
+        var (page, next) = Paging.InOrderOf(tenant.Playbooks, p => p.PlaybookId, request.PageSize, request.PageToken);
+        return new V1.ListPlaybooksResponse { Playbooks = { page.Select(ToProto) }, NextPageToken = next };
     }
 
     public override async Task<V1.DeletePlaybookResponse> DeletePlaybook(V1.DeletePlaybookRequest request, ServerCallContext context)

@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Engine.Grains.Options;
@@ -48,8 +49,9 @@ internal sealed class PartnerWebhookGrpcService(
     public override async Task<V1.ListSubscriptionsResponse> ListSubscriptions(V1.ListSubscriptionsRequest request, ServerCallContext context)
     {
         var tenant = await AuthorizeAsync(context, request.TenantId);
-        var response = new V1.ListSubscriptionsResponse();
-        foreach (var subscription in tenant.WebhookSubscriptions)
+        var (page, next) = Paging.InOrderOf(tenant.WebhookSubscriptions, s => s.SubscriptionId, request.PageSize, request.PageToken);
+        var response = new V1.ListSubscriptionsResponse { NextPageToken = next };
+        foreach (var subscription in page)
         {
             response.Subscriptions.Add(await ToProtoAsync(request.TenantId, subscription));
         }
@@ -72,23 +74,36 @@ internal sealed class PartnerWebhookGrpcService(
     public override async Task<V1.ListDeadLettersResponse> ListDeadLetters(V1.ListDeadLettersRequest request, ServerCallContext context)
     {
         await AuthorizeAsync(context, request.TenantId);
-        if (request.Limit is < 0 or > 500)
-        {
-            RpcErrors.InvalidArgument("limit", "must be between 1 and 500");
-        }
-
-        var letters = await deadLetters.ListAsync(request.TenantId, request.Limit == 0 ? 100 : request.Limit, context.CancellationToken);
-        return new V1.ListDeadLettersResponse
+        var size = Paging.PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? (DeadLetterCursor?)null : DecodeCursor(request.PageToken);
+        var letters = await deadLetters.ListAsync(request.TenantId, after, size + 1, context.CancellationToken);
+        var response = new V1.ListDeadLettersResponse
         {
             DeadLetters =
             {
-                letters.Select(l => new V1.DeadLetter
+                letters.Take(size).Select(l => new V1.DeadLetter
                 {
                     SubscriptionId = l.SubscriptionId, Cursor = l.Cursor, EventId = l.EventId, EventType = l.EventType, Attempts = l.Attempts,
                     LastError = l.LastError ?? "", FirstFailedAt = Timestamp.FromDateTimeOffset(l.FirstFailedAt), ParkedAt = Timestamp.FromDateTimeOffset(l.ParkedAt),
                 }),
             },
         };
+        if (letters.Count > size)
+        {
+            var lastShown = letters[size - 1];
+            response.NextPageToken = Paging.Token(
+                lastShown.ParkedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.Cursor.ToString(CultureInfo.InvariantCulture), lastShown.SubscriptionId);
+        }
+
+        return response;
+    }
+
+    private static DeadLetterCursor DecodeCursor(string token)
+    {
+        var parts = Paging.Parts(token, 3);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var cursor)
+            ? new DeadLetterCursor(new DateTimeOffset(ticks, TimeSpan.Zero), cursor, parts[2])
+            : Paging.InvalidToken<DeadLetterCursor>();
     }
 
     private async Task<V1.Subscription> ToProtoAsync(string tenantId, WebhookSubscription subscription)
