@@ -28,7 +28,12 @@ public static class GatewayApp
         builder.AddGatewayEndpoints();
         // Every call is also HTTP/JSON on the HTTP/1.1 listener (routes in the protos' google.api.http options).
         // An error's google.rpc details are written into its JSON body, which needs their types registered.
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>())
+        // Outermost first: checking a key can itself find the cluster unavailable.
+        builder.Services.AddGrpc(grpc =>
+            {
+                grpc.Interceptors.Add<ClusterUnavailableInterceptor>();
+                grpc.Interceptors.Add<AccessInterceptor>();
+            })
             .AddJsonTranscoding(json => json.TypeRegistry = RpcErrors.DetailTypes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
