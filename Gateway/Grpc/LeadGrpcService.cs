@@ -1,3 +1,4 @@
+using System.Globalization;
 using Engine.Gateway.Hosting;
 using Google.Protobuf;
 using Engine.Grains.Abstractions;
@@ -10,12 +11,13 @@ using Engine.Grains.Policies;
 using Engine.Grains.Storage.Audit;
 using Engine.Grains.Tenants;
 using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
 internal sealed class LeadGrpcService(
-    IClusterClient cluster, IConsentLedger ledger, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit,
+    IClusterClient cluster, IConsentLedger ledger, ILeadDirectory directory, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit,
     IdempotentRetry retry)
     : V1.LeadService.LeadServiceBase
 {
@@ -26,6 +28,26 @@ internal sealed class LeadGrpcService(
         var patch = LeadMapping.PatchFrom(request.Name, request.Email, request.TimeZone, request.Tags, request.Attributes);
         var upsert = await Lead(request.TenantId, phone).UpsertAsync(patch);
         return new V1.UpsertLeadResponse { Created = upsert.Created, Lead = LeadMapping.ToProto(upsert.Lead) };
+    }
+
+    [Access(ApiKeyRoles.Messaging)]
+    public override async Task<V1.ListLeadsResponse> ListLeads(V1.ListLeadsRequest request, ServerCallContext context)
+    {
+        await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
+        var size = Paging.PageSize(request.PageSize);
+        var filter = LeadMapping.FilterFrom(request);
+        var after = request.PageToken.Length == 0 ? (LeadCursor?)null : DecodeLeadCursor(request.PageToken);
+        var page = await directory.ListAsync(request.TenantId, filter, after, size + 1, context.CancellationToken);
+        var leads = await Task.WhenAll(page.Take(size).Select(l => Lead(request.TenantId, l.LeadPhone).GetAsync()));
+        // A lead erased since the page was read is left out rather than shown empty.
+        var response = new V1.ListLeadsResponse { Leads = { leads.Where(l => l.Exists).Select(LeadMapping.ToProto) } };
+        if (page.Count > size)
+        {
+            var lastShown = page[size - 1];
+            response.NextPageToken = Paging.Token(lastShown.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.LeadPhone);
+        }
+
+        return response;
     }
 
     [Access(ApiKeyRoles.Messaging)]
@@ -293,6 +315,14 @@ internal sealed class LeadGrpcService(
     {
         await RequestValidation.RequireTenantAsync(tenants, tenantId);
         return await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link);
+    }
+
+    private static LeadCursor DecodeLeadCursor(string token)
+    {
+        var parts = Paging.Parts(token, 2);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && parts[1].Length > 0
+            ? new LeadCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
+            : Paging.InvalidToken<LeadCursor>();
     }
 
     private ILeadGrain Lead(string tenantId, string phone) => cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));

@@ -3,6 +3,7 @@ using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
 using Google.Protobuf.WellKnownTypes;
 using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Gateway.Grpc;
 
@@ -55,6 +56,33 @@ internal static class LeadMapping
     public static ConsentSource FromProto(V1.ConsentSource source) => source == V1.ConsentSource.Unspecified
         ? ConsentSource.Api
         : (ConsentSource)((int)source - 1);
+
+    /// <summary>ListLeads' filters, validated: consent needs both its status and its channel.</summary>
+    public static LeadFilter FilterFrom(V1.ListLeadsRequest request)
+    {
+        ConsentStatus? consent = request.ConsentStatus switch
+        {
+            V1.ConsentStatus.Unspecified => null,
+            V1.ConsentStatus.Unknown => ConsentStatus.Unknown,
+            V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
+            V1.ConsentStatus.OptedOut => ConsentStatus.OptedOut,
+            V1.ConsentStatus.Pending => ConsentStatus.Pending,
+            _ => RpcErrors.InvalidArgument<ConsentStatus?>("consent_status", $"{request.ConsentStatus} is not a consent status"),
+        };
+        if (consent is not null && request.ConsentChannel == V1.Channel.Unspecified)
+        {
+            RpcErrors.InvalidArgument("consent_channel", "is required with consent_status");
+        }
+
+        if (consent is null && request.ConsentChannel != V1.Channel.Unspecified)
+        {
+            RpcErrors.InvalidArgument("consent_status", "is required with consent_channel");
+        }
+
+        return new LeadFilter(
+            NullIfEmpty(request.Tag), NullIfEmpty(request.Stage),
+            consent is null ? null : RequestValidation.RequireChannel(request.ConsentChannel), consent);
+    }
 
     /// <summary>A validated profile patch; empty fields leave stored values alone.</summary>
     public static LeadProfilePatch PatchFrom(string name, string email, string timeZone, IReadOnlyCollection<string> tags, IReadOnlyDictionary<string, string>? attributes)

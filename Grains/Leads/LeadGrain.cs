@@ -13,6 +13,7 @@ using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Engine.Grains.Storage.Consent;
 using Engine.Grains.Storage.Events;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Grains.Leads;
 
@@ -21,6 +22,7 @@ internal sealed class LeadGrain(
     [PersistentState("lead", GrainStorage.Name)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
     IConversationLog conversationLog,
+    ILeadDirectory directory,
     IEventLog events,
     ISuppressionList suppressions,
     AddressHasher hasher,
@@ -36,6 +38,7 @@ internal sealed class LeadGrain(
     private string _tenantId = "";
     private string _phone = ""; // the lead's address: its number, or its WhatsApp user id
     private (string? Number, IReadOnlyList<string> Zones) _numberTimeZones = (null, []);
+    private LeadListing? _listed; // the directory row this activation last wrote
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -71,6 +74,7 @@ internal sealed class LeadGrain(
         var identity = state.State.Identity.Merge(patch.Identity);
         if (!created && profile == state.State.Profile && identity == state.State.Identity)
         {
+            await ListAsync(); // a retry after a failed directory write repairs it
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
@@ -80,6 +84,7 @@ internal sealed class LeadGrain(
         state.State.Profile = profile;
         state.State.Identity = identity;
         await state.WriteStateAsync();
+        await ListAsync();
         await events.AppendAsync(LeadEvent(created ? EventTypes.LeadCreated : EventTypes.LeadUpdated));
         if (created)
         {
@@ -142,6 +147,7 @@ internal sealed class LeadGrain(
         state.State.CreatedAt ??= time.GetUtcNow();
         Remember(change);
         await state.WriteStateAsync();
+        await ListAsync();
         foreach (var channel in applied)
         {
             metrics.ConsentChanged(channel, change.Status, change.Source);
@@ -200,6 +206,19 @@ internal sealed class LeadGrain(
         return fingerprint is not null && fingerprint != change.Fingerprint
             ? new ConsentResult(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change")
             : new ConsentResult(Snapshot(), ConsentOutcome.Unchanged);
+    }
+
+    // After the state write: a failure here fails the call, and its retry writes the row again.
+    private async Task ListAsync()
+    {
+        var lead = state.State;
+        var listing = new LeadListing(_tenantId, _phone, lead.CreatedAt!.Value, lead.Profile.Tags, lead.Profile.Stage,
+            lead.Consent.GetValueOrDefault(Channel.Sms)?.Status ?? ConsentStatus.Unknown, lead.Consent.GetValueOrDefault(Channel.WhatsApp)?.Status ?? ConsentStatus.Unknown);
+        if (listing != _listed)
+        {
+            await directory.WriteAsync(listing);
+            _listed = listing;
+        }
     }
 
     private static Channel[] ChannelsOf(ConsentChange change) => change.Channel is { } only ? [only] : AllChannels;
