@@ -112,6 +112,11 @@ internal sealed class LeadGrain(
                 await WithdrawWaitingAsync(ChannelsOf(change), change.Channel); // a retry finishes what a failure left
             }
 
+            if (state.State.Exists)
+            {
+                await ListAsync(); // and the directory row a failure may have left unwritten
+            }
+
             return replay;
         }
 
