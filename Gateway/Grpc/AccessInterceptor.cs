@@ -73,7 +73,7 @@ internal sealed class AccessInterceptor(CallerAuthentication authentication) : I
     private static bool IsPublic(ServerCallContext context) => PublicServices.Any(s => context.Method.StartsWith(s, StringComparison.Ordinal));
 
     /// <summary>The request's tenant_id field; null for a request without one.</summary>
-    internal static string? TenantIdOf(object? request) =>
+    private static string? TenantIdOf(object? request) =>
         request is IMessage message && message.Descriptor.FindFieldByName("tenant_id") is { FieldType: FieldType.String } field
             ? (string)field.Accessor.GetValue(message)
             : null;

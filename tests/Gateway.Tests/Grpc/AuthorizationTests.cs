@@ -173,4 +173,31 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
         Assert.Equal((0, rows), (summary.Imported, summary.Errors.Count));
         Assert.Equal(rows / 100, authentication.CallsGranted(keyId));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task ImportLeads_IsCheckedLikeAnyCall_EvenWithoutRows(int rows)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (otherTenantsKey, _) = await fixture.CreateKeyAsync((await fixture.CreateTenantAsync()).Id, ApiKeyRole.Messaging);
+
+        async Task<StatusCode> ImportAsync(Metadata? key)
+        {
+            using var call = Leads.ImportLeads(key ?? []);
+            for (var row = 0; row < rows; row++)
+            {
+                await call.RequestStream.WriteAsync(new ImportLeadRow { TenantId = tenant.Id, Phone = "+12125550100" });
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return (await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync)).StatusCode;
+        }
+
+        Assert.Equal(StatusCode.Unauthenticated, await ImportAsync(null));
+        if (rows > 0)
+        {
+            Assert.Equal(StatusCode.PermissionDenied, await ImportAsync(otherTenantsKey)); // the first row names whose data it touches
+        }
+    }
 }
