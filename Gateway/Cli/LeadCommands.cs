@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Spectre.Console;
 using V1 = Engine.Gateway.Grpc.V1;
 
 namespace Engine.Cli;
 
-/// <summary>engine leads upsert|get|import.</summary>
+/// <summary>engine leads upsert|get|list|import.</summary>
 internal static class LeadCommands
 {
     public static Command Create()
@@ -11,6 +12,7 @@ internal static class LeadCommands
         var leads = new Command("leads", "Create, update, read and import leads");
         leads.Subcommands.Add(Upsert());
         leads.Subcommands.Add(Get());
+        leads.Subcommands.Add(List());
         leads.Subcommands.Add(LeadImport.Create());
         return leads;
     }
@@ -47,6 +49,45 @@ internal static class LeadCommands
             var lead = LeadOptions.Lead(parsed, phone, userId);
             var request = new V1.GetLeadRequest { TenantId = parsed.GetValue(tenant)!, Phone = lead.Phone, WhatsappUserId = lead.WhatsAppUserId };
             CliOutput.Json(await new V1.LeadService.LeadServiceClient(cli.Channel).GetLeadAsync(request, cli.Call));
+            return EngineCommand.Done;
+        });
+        return command;
+    }
+
+    private static Command List()
+    {
+        var tenant = LeadOptions.Tenant();
+        var tag = new Option<string?>("--tag") { Description = "Only leads with this tag" };
+        var stage = new Option<string?>("--stage") { Description = "Only leads at this stage" };
+        var consentChannel = new Option<string?>("--consent-channel") { Description = "sms or whatsapp: the channel --consent-status applies to" };
+        var consentStatus = new Option<string?>("--consent-status") { Description = "opted-in, opted-out, pending or unknown (nothing recorded)" };
+        var pageSize = new Option<int>("--page-size") { Description = "Leads per page", DefaultValueFactory = _ => 50 };
+        var pageToken = new Option<string?>("--page-token") { Description = "Where the previous page ended (printed below it)" };
+        var command = new Command("list", "A tenant's leads, newest first, a page at a time") { tenant, tag, stage, consentChannel, consentStatus, pageSize, pageToken };
+        command.SetCliAction(async (parsed, cli) =>
+        {
+            var request = new V1.ListLeadsRequest
+            {
+                TenantId = parsed.GetValue(tenant)!, Tag = parsed.GetValue(tag) ?? "", Stage = parsed.GetValue(stage) ?? "",
+                ConsentChannel = parsed.GetValue(consentChannel) is { } channel ? CliOutput.Enum<V1.Channel>(channel, "--consent-channel") : V1.Channel.Unspecified,
+                ConsentStatus = parsed.GetValue(consentStatus) is { } status ? CliOutput.Enum<V1.ConsentStatus>(status, "--consent-status") : V1.ConsentStatus.Unspecified,
+                PageSize = parsed.GetValue(pageSize), PageToken = parsed.GetValue(pageToken) ?? "",
+            };
+            var page = await new V1.LeadService.LeadServiceClient(cli.Channel).ListLeadsAsync(request, cli.Call);
+            var table = new Table().AddColumns("Lead", "Name", "Tags", "Stage", "Consent");
+            foreach (var lead in page.Leads)
+            {
+                table.AddRow(Markup.Escape(lead.Phone.Length > 0 ? lead.Phone : lead.WhatsappUserId), Markup.Escape(lead.Name), Markup.Escape(string.Join(", ", lead.Tags)),
+                    Markup.Escape(lead.Attributes.GetValueOrDefault("stage") ?? ""),
+                    string.Join(", ", lead.Consent.Select(c => $"{CliOutput.Name(c.Channel)} {CliOutput.Name(c.Status)}")));
+            }
+
+            cli.Console.Write(table);
+            if (page.NextPageToken.Length > 0)
+            {
+                cli.Console.WriteLine($"more: --page-token {page.NextPageToken}");
+            }
+
             return EngineCommand.Done;
         });
         return command;

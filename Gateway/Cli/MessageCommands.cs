@@ -24,13 +24,22 @@ internal static class MessageCommands
             var request = new V1.SendMessageRequest
             {
                 TenantId = parsed.GetValue(tenant)!, Phone = lead.Phone, WhatsappUserId = lead.WhatsAppUserId, Channel = LeadOptions.ChannelOf(parsed, channel),
-                Body = parsed.GetValue(body) ?? "",
-                Template = parsed.GetValue(template) is { Length: > 0 } name
-                    ? new V1.Template { Name = name, Language = parsed.GetValue(language)!, Parameters = { parsed.GetValue(parameters) ?? [] } }
-                    : null,
                 SendAt = parsed.GetValue(sendAt) is { } at ? Timestamp.FromDateTimeOffset(at) : null,
                 IdempotencyKey = parsed.GetValue(key) ?? "",
             };
+            // body and template are one oneof: setting either replaces the other.
+            switch (parsed.GetValue(body), parsed.GetValue(template))
+            {
+                case ({ Length: > 0 }, { Length: > 0 }):
+                    throw new CliInputException("give either --body or --template, not both");
+                case ({ Length: > 0 } text, _):
+                    request.Body = text;
+                    break;
+                case (_, { Length: > 0 } name):
+                    request.Template = new V1.Template { Name = name, Language = parsed.GetValue(language)!, Parameters = { parsed.GetValue(parameters) ?? [] } };
+                    break;
+            }
+
             CliOutput.Json(await new V1.ConversationService.ConversationServiceClient(cli.Channel).SendMessageAsync(request, cli.Call));
             return EngineCommand.Done;
         });

@@ -44,15 +44,23 @@ internal static class PlaybookCommands
         var command = new Command("list", "List a tenant's playbooks") { tenant };
         command.SetCliAction(async (parsed, cli) =>
         {
-            var reply = await new V1.AutomationService.AutomationServiceClient(cli.Channel).ListPlaybooksAsync(
-                new V1.ListPlaybooksRequest { TenantId = parsed.GetValue(tenant)! }, cli.Call);
+            var client = new V1.AutomationService.AutomationServiceClient(cli.Channel);
             var table = new Table().AddColumns("Id", "Name", "Trigger", "Channel", "Steps");
-            foreach (var playbook in reply.Playbooks)
+            var request = new V1.ListPlaybooksRequest { TenantId = parsed.GetValue(tenant)! };
+            do
             {
-                table.AddRow(Markup.Escape(playbook.PlaybookId), Markup.Escape(playbook.Name),
-                    CliOutput.Name(playbook.Trigger) + (playbook.Keyword.Length > 0 ? $" '{Markup.Escape(playbook.Keyword)}'" : ""),
-                    CliOutput.Name(playbook.Channel), playbook.Steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                // A tenant has few playbooks: every page goes in the one table.
+                var reply = await client.ListPlaybooksAsync(request, cli.Call);
+                foreach (var playbook in reply.Playbooks)
+                {
+                    table.AddRow(Markup.Escape(playbook.PlaybookId), Markup.Escape(playbook.Name),
+                        CliOutput.Name(playbook.Trigger) + (playbook.Keyword.Length > 0 ? $" '{Markup.Escape(playbook.Keyword)}'" : ""),
+                        CliOutput.Name(playbook.Channel), playbook.Steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                request.PageToken = reply.NextPageToken;
             }
+            while (request.PageToken.Length > 0);
 
             cli.Console.Write(table);
             return EngineCommand.Done;

@@ -9,29 +9,33 @@ using Google.Protobuf.WellKnownTypes;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.AutomationService: playbooks on the tenant grain, runs on automation grains.</summary>
-internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants, AuditTrail audit)
+internal sealed class AutomationGrpcService(IClusterClient cluster, TenantCache tenants, AuditTrail audit)
     : V1.AutomationService.AutomationServiceBase
 {
     private const int MaxSteps = 20;
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.Playbook> PutPlaybook(V1.PutPlaybookRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
+        await RequireTenantAsync(request.TenantId);
         var playbook = FromProto(request.Playbook);
         var tenant = await cluster.GetGrain<ITenantGrain>(request.TenantId).PutPlaybookAsync(playbook);
         await audit.RecordAsync(context, request.TenantId, AuditActions.PlaybookPut, playbook.PlaybookId);
         return ToProto(tenant.Playbooks.Single(p => p.PlaybookId == playbook.PlaybookId));
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.ListPlaybooksResponse> ListPlaybooks(V1.ListPlaybooksRequest request, ServerCallContext context)
     {
-        var tenant = await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
-        return new V1.ListPlaybooksResponse { Playbooks = { tenant.Playbooks.Select(ToProto) } };
+        var tenant = await RequireTenantAsync(request.TenantId);
+        var (page, next) = Paging.InOrderOf(tenant.Playbooks, p => p.PlaybookId, request.PageSize, request.PageToken);
+        return new V1.ListPlaybooksResponse { Playbooks = { page.Select(ToProto) }, NextPageToken = next };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.DeletePlaybookResponse> DeletePlaybook(V1.DeletePlaybookRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
+        await RequireTenantAsync(request.TenantId);
         var deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).DeletePlaybookAsync(request.PlaybookId);
         if (deleted)
         {
@@ -41,9 +45,10 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
         return new V1.DeletePlaybookResponse { Deleted = deleted };
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.GetLeadAutomationResponse> GetLeadAutomation(V1.GetLeadAutomationRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
+        await RequireTenantAsync(request.TenantId);
         var phone = await RequestValidation.RequireLeadAsync(cluster, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var runs = await cluster.GetGrain<IAutomationGrain>(GrainKeys.Lead(request.TenantId, phone)).GetRunsAsync();
         return new V1.GetLeadAutomationResponse
@@ -59,12 +64,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
         };
     }
 
-    private async Task<TenantSnapshot> AuthorizeAsync(ServerCallContext context, string tenantId, ApiKeyRoles role)
-    {
-        RequestValidation.RequireTenantId(tenantId);
-        await authentication.AuthorizeAsync(context, tenantId, role);
-        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
-    }
+    private Task<TenantSnapshot> RequireTenantAsync(string tenantId) => RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
 
     private static Playbook FromProto(V1.Playbook? proto)
     {
@@ -79,7 +79,7 @@ internal sealed class AutomationGrpcService(IClusterClient cluster, CallerAuthen
             V1.PlaybookTrigger.InboundMessage => PlaybookTrigger.InboundMessage,
             V1.PlaybookTrigger.Keyword => PlaybookTrigger.Keyword,
             V1.PlaybookTrigger.NoReply => PlaybookTrigger.NoReply,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "playbook.trigger: is required")),
+            _ => RpcErrors.InvalidArgument<PlaybookTrigger>("playbook.trigger", "is required"),
         };
         if (trigger == PlaybookTrigger.Keyword && string.IsNullOrWhiteSpace(proto.Keyword))
         {

@@ -17,8 +17,8 @@ internal sealed record Caller(string? TenantId, string KeyId, ApiKeyRoles Roles,
 
 /// <summary>
 /// Reads "authorization: Bearer &lt;key&gt;", decides who the caller is, what it may touch, and how
-/// fast it may call. Unknown keys are Unauthenticated; another tenant's data or a missing role is
-/// PermissionDenied; too many calls is ResourceExhausted with a retry-after trailer. The caller is kept
+/// fast it may call; <see cref="AccessInterceptor"/> asks it on every call. Unknown keys are Unauthenticated; another tenant's data or a missing role is
+/// PermissionDenied; too many calls is ResourceExhausted with RetryInfo. The caller is kept
 /// on the call (<see cref="CallerOf"/>) for the audit log, and its key's use reported to
 /// <see cref="ApiKeyUsage"/>.
 /// </summary>
@@ -50,20 +50,12 @@ internal sealed class CallerAuthentication : IDisposable
         }));
     }
 
-    /// <summary>The platform administrator, or Unauthenticated/PermissionDenied.</summary>
-    public async Task<Caller> RequirePlatformAdminAsync(ServerCallContext context)
-    {
-        var caller = await AuthenticateAsync(context);
-        if (!caller.IsPlatformAdmin)
-        {
-            RpcErrors.PermissionDenied("only the platform admin key may do this");
-        }
-
-        return caller;
-    }
-
-    /// <summary>A caller allowed <paramref name="role"/> on <paramref name="tenantId"/>: the platform admin or a key of that tenant.</summary>
-    public async Task<Caller> AuthorizeAsync(ServerCallContext context, string tenantId, ApiKeyRoles role)
+    /// <summary>
+    /// A caller allowed <paramref name="role"/> (or <see cref="AccessAttribute.PlatformAdmin"/>) on the
+    /// tenant the request names: the platform admin, or a key of that tenant with the role. A request
+    /// naming no tenant (an import stream without rows) touches no tenant's data: only the role counts.
+    /// </summary>
+    public async Task<Caller> AuthorizeAsync(ServerCallContext context, ApiKeyRoles role, string? tenantId)
     {
         var caller = await AuthenticateAsync(context);
         if (caller.IsPlatformAdmin)
@@ -71,7 +63,12 @@ internal sealed class CallerAuthentication : IDisposable
             return caller;
         }
 
-        if (caller.TenantId != tenantId)
+        if (role == AccessAttribute.PlatformAdmin)
+        {
+            RpcErrors.PermissionDenied("only the platform admin key may do this");
+        }
+
+        if (tenantId is not null && caller.TenantId != tenantId)
         {
             RpcErrors.PermissionDenied($"this API key belongs to another tenant, not '{tenantId}'");
         }
@@ -134,10 +131,8 @@ internal sealed class CallerAuthentication : IDisposable
         using var lease = _limiter.AttemptAcquire(caller.KeyId);
         if (!lease.IsAcquired)
         {
-            var retryAfter = RetryAfter(lease);
-            throw new RpcException(
-                new Status(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second"),
-                new Metadata { { "retry-after", Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } });
+            throw RpcErrors.RetryLater(StatusCode.ResourceExhausted, $"API key {caller.KeyId} exceeded {_settings.Value.ApiKeyCallsPerSecond} calls per second",
+                ErrorReasons.RateLimited, RetryAfter(lease));
         }
 
         if (caller.TenantId is { } tenantId)
@@ -163,7 +158,7 @@ internal sealed class CallerAuthentication : IDisposable
     private static TimeSpan RetryAfter(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
 
-    /// <summary>The caller this call was authenticated as (every RPC authenticates first).</summary>
+    /// <summary>The caller this call was authenticated as (<see cref="AccessInterceptor"/> authenticates every call first).</summary>
     public static Caller CallerOf(ServerCallContext context) =>
         context.UserState.TryGetValue(CallerKey, out var caller) ? (Caller)caller : throw new InvalidOperationException("The call was not authenticated.");
 

@@ -5,7 +5,7 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>
 /// Answers every gRPC call that fails because the cluster cannot be reached with UNAVAILABLE (which
-/// gRPC clients treat as retryable), a message saying so and a retry-after trailer in seconds, rather
+/// gRPC clients treat as retryable), a message saying so and RetryInfo with the wait, rather
 /// than UNKNOWN with the exception logged as an error. Registered once for all services.
 /// </summary>
 internal sealed class ClusterUnavailableInterceptor(ILogger<ClusterUnavailableInterceptor> logger) : Interceptor
@@ -66,6 +66,6 @@ internal sealed class ClusterUnavailableInterceptor(ILogger<ClusterUnavailableIn
     private RpcException Unavailable(ServerCallContext context, Exception e)
     {
         ClusterFaults.Log(logger, context.Method, nameof(StatusCode.Unavailable), e);
-        return new RpcException(new Status(StatusCode.Unavailable, ClusterFaults.Message), new Metadata { { "retry-after", ClusterFaults.RetryAfterSeconds } });
+        return RpcErrors.RetryLater(StatusCode.Unavailable, ClusterFaults.Message, ErrorReasons.ClusterUnavailable, ClusterFaults.RetryAfter);
     }
 }

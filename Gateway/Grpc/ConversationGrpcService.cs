@@ -13,16 +13,17 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.ConversationService: sending through conversation grains, reading the message log.</summary>
 internal sealed class ConversationGrpcService(
-    IClusterClient cluster, IConversationLog conversationLog, CallerAuthentication authentication, TenantCache tenants, IdempotentRetry retry)
+    IClusterClient cluster, IConversationLog conversationLog, TenantCache tenants, IdempotentRetry retry)
     : V1.ConversationService.ConversationServiceBase
 {
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.SendMessageResponse> SendMessage(V1.SendMessageRequest request, ServerCallContext context)
     {
-        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: true);
-        var hasTemplate = request.Template is not null;
-        if (hasTemplate == (request.Body.Length > 0))
+        var (phone, channel) = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: true);
+        var hasTemplate = request.ContentCase == V1.SendMessageRequest.ContentOneofCase.Template;
+        if (!hasTemplate && request.Body.Length == 0)
         {
-            RpcErrors.InvalidArgument("body", "set exactly one of body and template");
+            RpcErrors.InvalidArgument("body", "set body or template (one of content)");
         }
 
         var limit = MessageLimits.MaxBody(channel);
@@ -61,9 +62,10 @@ internal sealed class ConversationGrpcService(
         };
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.GetConversationResponse> GetConversation(V1.GetConversationRequest request, ServerCallContext context)
     {
-        var (phone, channel) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: false);
+        var (phone, channel) = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: false);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (MessageCursor?)null : DecodeMessageCursor(request.PageToken);
         var page = await conversationLog.ReadConversationAsync(request.TenantId, phone, channel, after, size + 1, context.CancellationToken);
@@ -82,10 +84,9 @@ internal sealed class ConversationGrpcService(
         return response;
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.ListConversationsResponse> ListConversations(V1.ListConversationsRequest request, ServerCallContext context)
     {
-        RequestValidation.RequireTenantId(request.TenantId);
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Messaging);
         await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? (ConversationCursor?)null : DecodeConversationCursor(request.PageToken);
@@ -113,11 +114,9 @@ internal sealed class ConversationGrpcService(
         return response;
     }
 
-    private async Task<(string Lead, Channel Channel)> AuthorizeAsync(
-        ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, V1.Channel rawChannel, bool link)
+    private async Task<(string Lead, Channel Channel)> RequireLeadAsync(
+        string tenantId, string rawPhone, string whatsAppUserId, V1.Channel rawChannel, bool link)
     {
-        RequestValidation.RequireTenantId(tenantId);
-        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Messaging);
         var channel = RequestValidation.RequireChannel(rawChannel);
         if (whatsAppUserId.Length > 0 && channel != Channel.WhatsApp)
         {

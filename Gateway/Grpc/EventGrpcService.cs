@@ -23,10 +23,9 @@ internal sealed class EventGrpcService(
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
 
+    [Access(ApiKeyRoles.EventsRead)]
     public override async Task Subscribe(V1.SubscribeRequest request, IServerStreamWriter<V1.Event> responseStream, ServerCallContext context)
     {
-        RequestValidation.RequireTenantId(request.TenantId);
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.EventsRead);
         if (request.AfterCursor < 0)
         {
             RpcErrors.InvalidArgument("after_cursor", "cannot be negative");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Engine.Gateway.Hosting;
 using Google.Protobuf;
 using Engine.Grains.Abstractions;
@@ -10,26 +11,49 @@ using Engine.Grains.Policies;
 using Engine.Grains.Storage.Audit;
 using Engine.Grains.Tenants;
 using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.LeadService: an adapter from gRPC to lead grains.</summary>
 internal sealed class LeadGrpcService(
-    IClusterClient cluster, IConsentLedger ledger, CallerAuthentication authentication, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit,
+    IClusterClient cluster, IConsentLedger ledger, ILeadDirectory directory, TenantCache tenants, LeadExport export, TimeProvider time, AuditTrail audit,
     IdempotentRetry retry)
     : V1.LeadService.LeadServiceBase
 {
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.UpsertLeadResponse> UpsertLead(V1.UpsertLeadRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var patch = LeadMapping.PatchFrom(request.Name, request.Email, request.TimeZone, request.Tags, request.Attributes);
         var upsert = await Lead(request.TenantId, phone).UpsertAsync(patch);
         return new V1.UpsertLeadResponse { Created = upsert.Created, Lead = LeadMapping.ToProto(upsert.Lead) };
     }
 
+    [Access(ApiKeyRoles.Messaging)]
+    public override async Task<V1.ListLeadsResponse> ListLeads(V1.ListLeadsRequest request, ServerCallContext context)
+    {
+        await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
+        var size = Paging.PageSize(request.PageSize);
+        var filter = LeadMapping.FilterFrom(request);
+        var after = request.PageToken.Length == 0 ? (LeadCursor?)null : DecodeLeadCursor(request.PageToken);
+        var page = await directory.ListAsync(request.TenantId, filter, after, size + 1, context.CancellationToken);
+        var leads = await Task.WhenAll(page.Take(size).Select(l => Lead(request.TenantId, l.LeadPhone).GetAsync()));
+        // A lead erased since the page was read is left out rather than shown empty.
+        var response = new V1.ListLeadsResponse { Leads = { leads.Where(l => l.Exists).Select(LeadMapping.ToProto) } };
+        if (page.Count > size)
+        {
+            var lastShown = page[size - 1];
+            response.NextPageToken = Paging.Token(lastShown.CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.LeadPhone);
+        }
+
+        return response;
+    }
+
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.Lead> GetLead(V1.GetLeadRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var lead = await Lead(request.TenantId, phone).GetAsync();
         if (!lead.Exists)
         {
@@ -39,14 +63,15 @@ internal sealed class LeadGrpcService(
         return LeadMapping.ToProto(lead);
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.Lead> RecordConsent(V1.RecordConsentRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var status = request.Status switch
         {
             V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
             V1.ConsentStatus.OptedOut => ConsentStatus.OptedOut,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "status: must be CONSENT_STATUS_OPTED_IN or CONSENT_STATUS_OPTED_OUT")),
+            _ => RpcErrors.InvalidArgument<ConsentStatus>("status", "must be CONSENT_STATUS_OPTED_IN or CONSENT_STATUS_OPTED_OUT"),
         };
         Channel? channel = request.Channel == V1.Channel.Unspecified ? null : RequestValidation.RequireChannel(request.Channel);
         if (request.Evidence.Length > 2_000)
@@ -77,9 +102,10 @@ internal sealed class LeadGrpcService(
         return LeadMapping.ToProto(result.Lead);
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.ListConsentHistoryResponse> ListConsentHistory(V1.ListConsentHistoryRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: false);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? 0 : Paging.Sequence(request.PageToken);
         var page = await ledger.ReadAsync(request.TenantId, phone, after, size + 1, context.CancellationToken);
@@ -92,9 +118,10 @@ internal sealed class LeadGrpcService(
         return response;
     }
 
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.RequestOptInResponse> RequestOptIn(V1.RequestOptInRequest request, ServerCallContext context)
     {
-        var phone = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, link: true);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: true);
         var channel = RequestValidation.RequireChannel(request.Channel);
         if (request.IdempotencyKey.Length > 200)
         {
@@ -111,9 +138,10 @@ internal sealed class LeadGrpcService(
         };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<Google.Api.HttpBody> ExportLead(V1.ExportLeadRequest request, ServerCallContext context)
     {
-        var (_, phone) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, ApiKeyRoles.Admin);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: false);
         var lead = await Lead(request.TenantId, phone).GetAsync();
         if (!lead.Exists)
         {
@@ -125,10 +153,11 @@ internal sealed class LeadGrpcService(
         return new Google.Api.HttpBody { ContentType = "application/json", Data = ByteString.CopyFrom(document) };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.EraseLeadResponse> EraseLead(V1.EraseLeadRequest request, ServerCallContext context)
     {
-        var (caller, phone) = await AuthorizeAsync(context, request.TenantId, request.Phone, request.WhatsappUserId, ApiKeyRoles.Admin);
-        var erasure = await cluster.GetGrain<ILeadErasureGrain>(GrainKeys.Lead(request.TenantId, phone)).EraseAsync(caller.KeyId);
+        var phone = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, link: false);
+        var erasure = await cluster.GetGrain<ILeadErasureGrain>(GrainKeys.Lead(request.TenantId, phone)).EraseAsync(CallerAuthentication.CallerOf(context).KeyId);
         switch (erasure.Outcome)
         {
             case ErasureOutcome.NotFound:
@@ -159,32 +188,22 @@ internal sealed class LeadGrpcService(
     // so a fast client is held back by HTTP/2 flow control rather than by timeouts.
     private const int ImportConcurrency = 64;
 
-    // An import stream counts as one call per this many rows (the first batch is the stream's own call).
-    private const int RowsPerCall = 100;
-
+    [Access(ApiKeyRoles.Messaging)]
     public override async Task<V1.ImportLeadsSummary> ImportLeads(IAsyncStreamReader<V1.ImportLeadRow> requestStream, ServerCallContext context)
     {
         var outcomes = new System.Collections.Concurrent.ConcurrentBag<(int Row, string Phone, string? Error, bool Created)>();
         var inFlight = new List<Task>();
         var lastOfLead = new Dictionary<string, Task>(StringComparer.Ordinal); // rows of one lead keep their order
         string? tenantId = null;
-        Caller? caller = null;
         var row = -1;
+        // The access interceptor authorized the stream on its first row and paces reading to the key's rate.
         await foreach (var item in requestStream.ReadAllAsync(context.CancellationToken))
         {
             row++;
-            if (tenantId is null || caller is null)
+            if (tenantId is null)
             {
-                RequestValidation.RequireTenantId(item.TenantId);
-                caller = await authentication.AuthorizeAsync(context, item.TenantId, ApiKeyRoles.Messaging);
                 await RequestValidation.RequireTenantAsync(tenants, item.TenantId);
                 tenantId = item.TenantId;
-            }
-            else if (row % RowsPerCall == 0)
-            {
-                // Each batch of rows is a call against the key's rate limit; waiting here stops reading,
-                // which holds the client back through the stream's flow control.
-                await authentication.WaitForCallAsync(caller, context.CancellationToken);
             }
 
             if (ValidateRow(item, tenantId) is { } problem)
@@ -291,16 +310,19 @@ internal sealed class LeadGrpcService(
         return item.Email.Length > 0 && !item.Email.Contains('@', StringComparison.Ordinal) ? $"email: '{item.Email}' is not an email address" : null;
     }
 
-    private async Task<string> AuthorizeAsync(ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, bool link) =>
-        (await AuthorizeAsync(context, tenantId, rawPhone, whatsAppUserId, ApiKeyRoles.Messaging, link)).Phone;
-
-    private async Task<(Caller Caller, string Phone)> AuthorizeAsync(
-        ServerCallContext context, string tenantId, string rawPhone, string whatsAppUserId, ApiKeyRoles role, bool link = false)
+    // The tenant must exist; the lead, named by number or WhatsApp user id, is resolved to its address.
+    private async Task<string> RequireLeadAsync(string tenantId, string rawPhone, string whatsAppUserId, bool link)
     {
-        RequestValidation.RequireTenantId(tenantId);
-        var caller = await authentication.AuthorizeAsync(context, tenantId, role);
         await RequestValidation.RequireTenantAsync(tenants, tenantId);
-        return (caller, await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link));
+        return await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link);
+    }
+
+    private static LeadCursor DecodeLeadCursor(string token)
+    {
+        var parts = Paging.Parts(token, 2);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && parts[1].Length > 0
+            ? new LeadCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
+            : Paging.InvalidToken<LeadCursor>();
     }
 
     private ILeadGrain Lead(string tenantId, string phone) => cluster.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));

@@ -3,6 +3,7 @@ using Engine.Grains.Abstractions.Consent;
 using Engine.Grains.Abstractions.Leads;
 using Google.Protobuf.WellKnownTypes;
 using Engine.Grains.Storage.Consent;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Gateway.Grpc;
 
@@ -23,7 +24,7 @@ internal static class LeadMapping
         Consent = { lead.Consent.Select(c => new V1.ChannelConsent
         {
             Channel = ToProto(c.Channel),
-            Status = (V1.ConsentStatus)c.Status,
+            Status = ToProto(c.Status),
             Source = ToProto(c.Source),
             Evidence = c.Evidence ?? "",
             ChangedAt = Timestamp.FromDateTimeOffset(c.ChangedAt),
@@ -36,8 +37,8 @@ internal static class LeadMapping
     {
         EntryId = entry.EntryId,
         Channel = ToProto(entry.Channel),
-        PreviousStatus = (V1.ConsentStatus)entry.PreviousStatus,
-        Status = (V1.ConsentStatus)entry.Status,
+        PreviousStatus = ToProto(entry.PreviousStatus),
+        Status = ToProto(entry.Status),
         Source = ToProto(entry.Source),
         Evidence = entry.Evidence ?? "",
         OccurredAt = Timestamp.FromDateTimeOffset(entry.OccurredAt),
@@ -47,11 +48,41 @@ internal static class LeadMapping
 
     public static V1.Channel ToProto(Channel channel) => channel == Channel.Sms ? V1.Channel.Sms : V1.Channel.Whatsapp;
 
+    // The engine's Unknown is the proto's CONSENT_STATUS_UNKNOWN (4): its zero is reserved for "not set".
+    public static V1.ConsentStatus ToProto(ConsentStatus status) => status == ConsentStatus.Unknown ? V1.ConsentStatus.Unknown : (V1.ConsentStatus)(int)status;
+
     public static V1.ConsentSource ToProto(ConsentSource source) => (V1.ConsentSource)((int)source + 1);
 
     public static ConsentSource FromProto(V1.ConsentSource source) => source == V1.ConsentSource.Unspecified
         ? ConsentSource.Api
         : (ConsentSource)((int)source - 1);
+
+    /// <summary>ListLeads' filters, validated: consent needs both its status and its channel.</summary>
+    public static LeadFilter FilterFrom(V1.ListLeadsRequest request)
+    {
+        ConsentStatus? consent = request.ConsentStatus switch
+        {
+            V1.ConsentStatus.Unspecified => null,
+            V1.ConsentStatus.Unknown => ConsentStatus.Unknown,
+            V1.ConsentStatus.OptedIn => ConsentStatus.OptedIn,
+            V1.ConsentStatus.OptedOut => ConsentStatus.OptedOut,
+            V1.ConsentStatus.Pending => ConsentStatus.Pending,
+            _ => RpcErrors.InvalidArgument<ConsentStatus?>("consent_status", $"{request.ConsentStatus} is not a consent status"),
+        };
+        if (consent is not null && request.ConsentChannel == V1.Channel.Unspecified)
+        {
+            RpcErrors.InvalidArgument("consent_channel", "is required with consent_status");
+        }
+
+        if (consent is null && request.ConsentChannel != V1.Channel.Unspecified)
+        {
+            RpcErrors.InvalidArgument("consent_status", "is required with consent_channel");
+        }
+
+        return new LeadFilter(
+            NullIfEmpty(request.Tag), NullIfEmpty(request.Stage),
+            consent is null ? null : RequestValidation.RequireChannel(request.ConsentChannel), consent);
+    }
 
     /// <summary>A validated profile patch; empty fields leave stored values alone.</summary>
     public static LeadProfilePatch PatchFrom(string name, string email, string timeZone, IReadOnlyCollection<string> tags, IReadOnlyDictionary<string, string>? attributes)

@@ -23,7 +23,7 @@ internal static class Paging
         return requested == 0 ? DefaultPageSize : requested;
     }
 
-    /// <summary>A token for a sort key made of <paramref name="parts"/>, none of which may contain '|'.</summary>
+    /// <summary>A token for a sort key made of <paramref name="parts"/>; only the last may contain '|'.</summary>
     public static string Token(params string[] parts) => Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Join('|', parts)));
 
     /// <summary>The <paramref name="count"/> parts of a token this API returned; INVALID_ARGUMENT otherwise.</summary>
@@ -39,8 +39,20 @@ internal static class Paging
             text = "";
         }
 
-        var parts = text.Split('|');
+        var parts = text.Split('|', count);
         return parts.Length == count ? parts : InvalidToken<string[]>();
+    }
+
+    /// <summary>
+    /// A page of a short list the gateway holds whole (a tenant's playbooks or subscriptions), in
+    /// ordinal order of <paramref name="key"/>, which is unique.
+    /// </summary>
+    public static (T[] Items, string NextPageToken) InOrderOf<T>(IEnumerable<T> items, Func<T, string> key, int requestedSize, string pageToken)
+    {
+        var size = PageSize(requestedSize);
+        var after = pageToken.Length == 0 ? null : Parts(pageToken, 1)[0];
+        var page = items.Where(i => after is null || string.CompareOrdinal(key(i), after) > 0).OrderBy(key, StringComparer.Ordinal).Take(size + 1).ToArray();
+        return page.Length > size ? (page[..size], Token(key(page[size - 1]))) : (page, "");
     }
 
     /// <summary>A token for a position in a sequence (a ledger's order).</summary>
@@ -51,9 +63,5 @@ internal static class Paging
         long.TryParse(Parts(token, 1)[0], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence : InvalidToken<long>();
 
     /// <summary>INVALID_ARGUMENT naming page_token; typed so that it can end an expression.</summary>
-    public static T InvalidToken<T>()
-    {
-        RpcErrors.InvalidArgument("page_token", "is not a token this API returned");
-        return default!;
-    }
+    public static T InvalidToken<T>() => RpcErrors.InvalidArgument<T>("page_token", "is not a token this API returned");
 }

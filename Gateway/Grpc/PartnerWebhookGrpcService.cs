@@ -1,4 +1,5 @@
 using Engine.Grains.Abstractions;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Engine.Grains.Options;
@@ -16,12 +17,13 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.PartnerWebhookService: subscriptions on the tenant grain, delivery on partner-webhook grains.</summary>
 internal sealed class PartnerWebhookGrpcService(
-    IClusterClient cluster, IDeadLetterStore deadLetters, CallerAuthentication authentication, TenantCache tenants, IOptions<EngineSettings> settings, TimeProvider time, AuditTrail audit)
+    IClusterClient cluster, IDeadLetterStore deadLetters, TenantCache tenants, IOptions<EngineSettings> settings, TimeProvider time, AuditTrail audit)
     : V1.PartnerWebhookService.PartnerWebhookServiceBase
 {
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.CreateSubscriptionResponse> CreateSubscription(V1.CreateSubscriptionRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId);
+        await RequireTenantAsync(request.TenantId);
         if (!Uri.TryCreate(request.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
         {
             RpcErrors.InvalidArgument("url", $"'{request.Url}' is not an absolute http(s) URL");
@@ -45,11 +47,13 @@ internal sealed class PartnerWebhookGrpcService(
         return new V1.CreateSubscriptionResponse { Subscription = await ToProtoAsync(request.TenantId, subscription), Secret = subscription.Secret };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.ListSubscriptionsResponse> ListSubscriptions(V1.ListSubscriptionsRequest request, ServerCallContext context)
     {
-        var tenant = await AuthorizeAsync(context, request.TenantId);
-        var response = new V1.ListSubscriptionsResponse();
-        foreach (var subscription in tenant.WebhookSubscriptions)
+        var tenant = await RequireTenantAsync(request.TenantId);
+        var (page, next) = Paging.InOrderOf(tenant.WebhookSubscriptions, s => s.SubscriptionId, request.PageSize, request.PageToken);
+        var response = new V1.ListSubscriptionsResponse { NextPageToken = next };
+        foreach (var subscription in page)
         {
             response.Subscriptions.Add(await ToProtoAsync(request.TenantId, subscription));
         }
@@ -57,9 +61,10 @@ internal sealed class PartnerWebhookGrpcService(
         return response;
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.DeleteSubscriptionResponse> DeleteSubscription(V1.DeleteSubscriptionRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId);
+        await RequireTenantAsync(request.TenantId);
         var deleted = await cluster.GetGrain<ITenantGrain>(request.TenantId).RemoveWebhookSubscriptionAsync(request.SubscriptionId);
         if (deleted)
         {
@@ -69,26 +74,40 @@ internal sealed class PartnerWebhookGrpcService(
         return new V1.DeleteSubscriptionResponse { Deleted = deleted };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.ListDeadLettersResponse> ListDeadLetters(V1.ListDeadLettersRequest request, ServerCallContext context)
     {
-        await AuthorizeAsync(context, request.TenantId);
-        if (request.Limit is < 0 or > 500)
-        {
-            RpcErrors.InvalidArgument("limit", "must be between 1 and 500");
-        }
-
-        var letters = await deadLetters.ListAsync(request.TenantId, request.Limit == 0 ? 100 : request.Limit, context.CancellationToken);
-        return new V1.ListDeadLettersResponse
+        await RequireTenantAsync(request.TenantId);
+        var size = Paging.PageSize(request.PageSize);
+        var after = request.PageToken.Length == 0 ? (DeadLetterCursor?)null : DecodeCursor(request.PageToken);
+        var letters = await deadLetters.ListAsync(request.TenantId, after, size + 1, context.CancellationToken);
+        var response = new V1.ListDeadLettersResponse
         {
             DeadLetters =
             {
-                letters.Select(l => new V1.DeadLetter
+                letters.Take(size).Select(l => new V1.DeadLetter
                 {
                     SubscriptionId = l.SubscriptionId, Cursor = l.Cursor, EventId = l.EventId, EventType = l.EventType, Attempts = l.Attempts,
                     LastError = l.LastError ?? "", FirstFailedAt = Timestamp.FromDateTimeOffset(l.FirstFailedAt), ParkedAt = Timestamp.FromDateTimeOffset(l.ParkedAt),
                 }),
             },
         };
+        if (letters.Count > size)
+        {
+            var lastShown = letters[size - 1];
+            response.NextPageToken = Paging.Token(
+                lastShown.ParkedAt.UtcTicks.ToString(CultureInfo.InvariantCulture), lastShown.Cursor.ToString(CultureInfo.InvariantCulture), lastShown.SubscriptionId);
+        }
+
+        return response;
+    }
+
+    private static DeadLetterCursor DecodeCursor(string token)
+    {
+        var parts = Paging.Parts(token, 3);
+        return long.TryParse(parts[0], CultureInfo.InvariantCulture, out var ticks) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var cursor)
+            ? new DeadLetterCursor(new DateTimeOffset(ticks, TimeSpan.Zero), cursor, parts[2])
+            : Paging.InvalidToken<DeadLetterCursor>();
     }
 
     private async Task<V1.Subscription> ToProtoAsync(string tenantId, WebhookSubscription subscription)
@@ -125,10 +144,5 @@ internal sealed class PartnerWebhookGrpcService(
         }
     }
 
-    private async Task<TenantSnapshot> AuthorizeAsync(ServerCallContext context, string tenantId)
-    {
-        RequestValidation.RequireTenantId(tenantId);
-        await authentication.AuthorizeAsync(context, tenantId, ApiKeyRoles.Admin);
-        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
-    }
+    private Task<TenantSnapshot> RequireTenantAsync(string tenantId) => RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
 }

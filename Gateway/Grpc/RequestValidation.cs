@@ -72,7 +72,7 @@ internal static class RequestValidation
     {
         V1.Channel.Sms => Channel.Sms,
         V1.Channel.Whatsapp => Channel.WhatsApp,
-        _ => Throw<Channel>("channel", "must be CHANNEL_SMS or CHANNEL_WHATSAPP"),
+        _ => RpcErrors.InvalidArgument<Channel>("channel", "must be CHANNEL_SMS or CHANNEL_WHATSAPP"),
     };
 
     public static void RequireTimeZone(string zone, string field)
@@ -81,11 +81,5 @@ internal static class RequestValidation
         {
             RpcErrors.InvalidArgument(field, $"'{zone}' is not a known IANA time zone");
         }
-    }
-
-    private static T Throw<T>(string field, string problem)
-    {
-        RpcErrors.InvalidArgument(field, problem);
-        return default!;
     }
 }

@@ -2,7 +2,7 @@ using Engine.Grains.Abstractions.Conversations;
 
 namespace Engine.Gateway.Grpc;
 
-/// <summary>A refused send as a gRPC error: the status code for its rejection and trailers naming it.</summary>
+/// <summary>A refused send as a gRPC error: the status code for its rejection, and ErrorInfo naming it and the message.</summary>
 internal static class SendRejections
 {
     public static void ThrowIfRejected(SendResult result)
@@ -18,11 +18,7 @@ internal static class SendRejections
             RejectionCode.UnknownLead => StatusCode.NotFound,
             _ => StatusCode.FailedPrecondition,
         };
-        throw new RpcException(new Status(code, result.Reason ?? result.Rejection.ToString()), new Metadata
-        {
-            { "engine-message-id", result.MessageId.ToString() },
-            { "engine-send-status", "REJECTED" },
-            { "engine-rejection", result.Rejection.ToString() },
-        });
+        throw RpcErrors.Refused(code, result.Reason ?? result.Rejection.ToString(), ErrorReasons.Of(result.Rejection),
+            new Dictionary<string, string> { ["message_id"] = result.MessageId.ToString() });
     }
 }

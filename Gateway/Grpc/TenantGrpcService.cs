@@ -6,13 +6,12 @@ namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.TenantService: an adapter from gRPC to the tenant grain; its changes go to the audit log.</summary>
 internal sealed class TenantGrpcService(
-    IClusterClient cluster, CallerAuthentication authentication, TenantCache tenants, AuditTrail audit, IAuditLog auditLog, TimeProvider time)
+    IClusterClient cluster, TenantCache tenants, AuditTrail audit, IAuditLog auditLog, TimeProvider time)
     : V1.TenantService.TenantServiceBase
 {
+    [Access(AccessAttribute.PlatformAdmin)]
     public override async Task<V1.Tenant> CreateTenant(V1.CreateTenantRequest request, ServerCallContext context)
     {
-        await authentication.RequirePlatformAdminAsync(context);
-        RequestValidation.RequireTenantId(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current: null);
         var creation = await cluster.GetGrain<ITenantGrain>(request.TenantId).CreateAsync(settings);
         tenants.Invalidate(request.TenantId); // webhooks through this gateway may have cached "no such tenant"
@@ -25,15 +24,15 @@ internal sealed class TenantGrpcService(
         return TenantMapping.ToProto(creation.Tenant);
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.Tenant> GetTenant(V1.GetTenantRequest request, ServerCallContext context)
     {
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         return TenantMapping.ToProto(await GetExistingAsync(request.TenantId));
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.Tenant> UpdateTenantSettings(V1.UpdateTenantSettingsRequest request, ServerCallContext context)
     {
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         var current = await GetExistingAsync(request.TenantId);
         var settings = TenantMapping.FromProto(request.Settings, current.Settings);
         var updated = await cluster.GetGrain<ITenantGrain>(request.TenantId).UpdateSettingsAsync(settings);
@@ -42,9 +41,9 @@ internal sealed class TenantGrpcService(
         return TenantMapping.ToProto(updated);
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.CreateApiKeyResponse> CreateApiKey(V1.CreateApiKeyRequest request, ServerCallContext context)
     {
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         await GetExistingAsync(request.TenantId);
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -56,7 +55,7 @@ internal sealed class TenantGrpcService(
             V1.ApiKeyRole.Admin => ApiKeyRoles.Admin,
             V1.ApiKeyRole.Messaging => ApiKeyRoles.Messaging,
             V1.ApiKeyRole.EventsRead => ApiKeyRoles.EventsRead,
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"roles: {role} is not a role")),
+            _ => RpcErrors.InvalidArgument<ApiKeyRoles>("roles", $"{role} is not a role"),
         });
         if (roles == ApiKeyRoles.None)
         {
@@ -76,9 +75,9 @@ internal sealed class TenantGrpcService(
         return new V1.CreateApiKeyResponse { Key = TenantMapping.ToProto(key), Secret = secret };
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.ApiKey> RevokeApiKey(V1.RevokeApiKeyRequest request, ServerCallContext context)
     {
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         var key = await cluster.GetGrain<ITenantGrain>(request.TenantId).RevokeApiKeyAsync(request.KeyId);
         if (key is null)
         {
@@ -89,10 +88,9 @@ internal sealed class TenantGrpcService(
         return TenantMapping.ToProto(key);
     }
 
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.ListAuditLogResponse> ListAuditLog(V1.ListAuditLogRequest request, ServerCallContext context)
     {
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
-        RequestValidation.RequireTenantId(request.TenantId);
         var size = Paging.PageSize(request.PageSize);
         var after = request.PageToken.Length == 0 ? 0 : Paging.Sequence(request.PageToken);
         var page = await auditLog.ReadAsync(request.TenantId, after, size + 1, context.CancellationToken);
@@ -105,9 +103,5 @@ internal sealed class TenantGrpcService(
         return response;
     }
 
-    private async Task<TenantSnapshot> GetExistingAsync(string tenantId)
-    {
-        RequestValidation.RequireTenantId(tenantId);
-        return await RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
-    }
+    private Task<TenantSnapshot> GetExistingAsync(string tenantId) => RequestValidation.RequireTenantAsync(tenants, tenantId, fresh: true);
 }

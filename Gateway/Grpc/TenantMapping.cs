@@ -48,7 +48,7 @@ internal static class TenantMapping
             AccountSid = sms.AccountSid,
             FromNumber = sms.FromNumber,
             MessagingServiceSid = sms.MessagingServiceSid ?? "",
-            SenderKind = (V1.SenderKind)sms.SenderKind,
+            SenderKind = (V1.SenderKind)((int)sms.SenderKind + 1),
         } : null,
         Whatsapp = settings.WhatsApp is { } wa ? new V1.WhatsAppChannel { PhoneNumberId = wa.PhoneNumberId } : null,
         QuietHours = new V1.QuietHours
@@ -76,7 +76,7 @@ internal static class TenantMapping
             StartConfirmation = settings.KeywordReplies.StartConfirmation,
             HelpReply = settings.KeywordReplies.HelpReply,
             TreatRevocationPhrasesAsOptOut = settings.KeywordReplies.TreatRevocationPhrasesAsOptOut,
-            OptOutScope = (V1.OptOutScope)settings.KeywordReplies.OptOutScope,
+            OptOutScope = (V1.OptOutScope)((int)settings.KeywordReplies.OptOutScope + 1),
         },
         Retention = new V1.Retention
         {
@@ -224,7 +224,7 @@ internal static class TenantMapping
         return new SmsChannelSettings(
             sms.AccountSid, token, from.E164 ?? sms.FromNumber,
             string.IsNullOrWhiteSpace(sms.MessagingServiceSid) ? null : sms.MessagingServiceSid,
-            (SenderKind)sms.SenderKind);
+            sms.SenderKind == V1.SenderKind.Unspecified ? SenderKind.LongCode : (SenderKind)((int)sms.SenderKind - 1));
     }
 
     private static WhatsAppChannelSettings? WhatsAppFrom(V1.WhatsAppChannel? wa, WhatsAppChannelSettings? current)
@@ -295,7 +295,7 @@ internal static class TenantMapping
             OrDefault(replies.StartConfirmation, defaults.StartConfirmation),
             OrDefault(replies.HelpReply, defaults.HelpReply),
             replies.TreatRevocationPhrasesAsOptOut,
-            (OptOutScope)replies.OptOutScope);
+            replies.OptOutScope == V1.OptOutScope.Unspecified ? OptOutScope.AllChannels : (OptOutScope)((int)replies.OptOutScope - 1));
 
     private static string Secret(string presented, string? current, string field)
     {

@@ -8,13 +8,12 @@ using Engine.Grains.Storage.RejectedWebhooks;
 namespace Engine.Gateway.Grpc;
 
 /// <summary>engine.v1.WebhookService: what the webhook endpoints acknowledged but could not use.</summary>
-internal sealed class WebhookGrpcService(IRejectedWebhookLog rejectedWebhooks, CallerAuthentication authentication, TenantCache tenants)
+internal sealed class WebhookGrpcService(IRejectedWebhookLog rejectedWebhooks, TenantCache tenants)
     : V1.WebhookService.WebhookServiceBase
 {
+    [Access(ApiKeyRoles.Admin)]
     public override async Task<V1.ListRejectedWebhooksResponse> ListRejectedWebhooks(V1.ListRejectedWebhooksRequest request, ServerCallContext context)
     {
-        RequestValidation.RequireTenantId(request.TenantId);
-        await authentication.AuthorizeAsync(context, request.TenantId, ApiKeyRoles.Admin);
         await RequestValidation.RequireTenantAsync(tenants, request.TenantId);
 
         var size = Paging.PageSize(request.PageSize);

@@ -27,7 +27,14 @@ public static class GatewayApp
         builder.AddEngineCluster();
         builder.AddGatewayEndpoints();
         // Every call is also HTTP/JSON on the HTTP/1.1 listener (routes in the protos' google.api.http options).
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ClusterUnavailableInterceptor>()).AddJsonTranscoding();
+        // An error's google.rpc details are written into its JSON body, which needs their types registered.
+        // Outermost first: checking a key can itself find the cluster unavailable.
+        builder.Services.AddGrpc(grpc =>
+            {
+                grpc.Interceptors.Add<ClusterUnavailableInterceptor>();
+                grpc.Interceptors.Add<AccessInterceptor>();
+            })
+            .AddJsonTranscoding(json => json.TypeRegistry = RpcErrors.DetailTypes);
         builder.Services.AddGrpcReflection();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddSingleton<CallerAuthentication>().AddSingleton<ApiKeyUsage>().AddSingleton<AuditTrail>();

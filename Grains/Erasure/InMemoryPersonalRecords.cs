@@ -1,4 +1,5 @@
 using Engine.Grains.Storage.EarlyStatuses;
+using Engine.Grains.Storage.LeadDirectory;
 using Engine.Grains.Storage.Messages;
 using Engine.Grains.Storage.SendRequests;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,7 @@ public sealed class InMemoryPersonalRecords(
     InMemoryEventLog events,
     InMemoryDeadLetterStore deadLetters,
     InMemoryEarlyStatuses earlyStatuses,
+    InMemoryLeadDirectory leadDirectory,
     IServiceProvider services) : IPersonalRecords
 {
     private readonly Lock _gate = new();
@@ -39,6 +41,7 @@ public sealed class InMemoryPersonalRecords(
             Add("consent_ledger", ledger.RemoveLead(tenantId, address));
             Add("send_requests", sendRequests.RemoveLead(tenantId, address));
             Add("automation_firings", automationLog.RemoveLead(tenantId, address));
+            Add("lead_directory", leadDirectory.RemoveLead(tenantId, address));
             var removedEvents = events.RemoveLead(tenantId, address);
             Add("events", removedEvents.Count);
             Add("webhook_dead_letters", deadLetters.RemoveEvents(tenantId, [.. removedEvents]));

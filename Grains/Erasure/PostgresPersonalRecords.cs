@@ -28,6 +28,7 @@ public sealed class PostgresPersonalRecords(NpgsqlDataSource dataSource, IOption
         "WITH d AS (DELETE FROM consent_ledger WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'consent_ledger', count(*) FROM d",
         "WITH d AS (DELETE FROM send_requests WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'send_requests', count(*) FROM d",
         "WITH d AS (DELETE FROM automation_firings WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'automation_firings', count(*) FROM d",
+        "WITH d AS (DELETE FROM lead_directory WHERE tenant_id = $1 AND lead_phone = $2 RETURNING 1) SELECT 'lead_directory', count(*) FROM d",
         // The audit trail keeps what was done, not to whom: entries about the person lose their address.
         "WITH a AS (UPDATE audit_log SET subject = 'erased' WHERE tenant_id = $1 AND (subject = $2 OR subject = ANY($3)) RETURNING 1) SELECT 'audit_log', count(*) FROM a",
         """

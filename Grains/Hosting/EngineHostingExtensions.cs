@@ -27,6 +27,7 @@ using Engine.Grains.Storage.Automation;
 using Engine.Grains.Storage.Consent;
 using Engine.Grains.Storage.DeadLetters;
 using Engine.Grains.Storage.Events;
+using Engine.Grains.Storage.LeadDirectory;
 using Engine.Grains.Storage.LeadHistory;
 
 namespace Engine.Grains.Hosting;
@@ -128,6 +129,7 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<ISuppressionList>(sp => sp.GetRequiredService<InMemoryErasureJobs>());
             builder.Services.AddSingleton<IPersonalRecords, InMemoryPersonalRecords>();
             builder.Services.AddSingleton<ILeadHistory, InMemoryLeadHistory>();
+            builder.Services.AddInMemoryStore<ILeadDirectory, InMemoryLeadDirectory>();
             builder.Services.AddSingleton<IMessageRetention, InMemoryMessageRetention>();
             builder.Services.AddSingleton<IAuditLog, InMemoryAuditLog>();
             builder.Services.AddSingleton<IDataKeyStore, InMemoryDataKeyStore>().AddSingleton<DataKeys>().AddSingleton<PayloadCipher>();
@@ -281,7 +283,8 @@ public static partial class EngineHostingExtensions
         .AddSingleton<IErasureJobs, PostgresErasureJobs>()
         .AddSingleton<ISuppressionList, PostgresSuppressionList>()
         .AddSingleton<IPersonalRecords, PostgresPersonalRecords>()
-        .AddSingleton<ILeadHistory, PostgresLeadHistory>();
+        .AddSingleton<ILeadHistory, PostgresLeadHistory>()
+        .AddSingleton<ILeadDirectory, PostgresLeadDirectory>();
 
     // Erasure needs the in-memory stores by their own types too; each is still one instance.
     private static void AddInMemoryStore<TService, TStore>(this IServiceCollection services)

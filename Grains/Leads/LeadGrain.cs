@@ -13,6 +13,7 @@ using Engine.Grains.Telemetry;
 using Engine.Grains.Tenants;
 using Engine.Grains.Storage.Consent;
 using Engine.Grains.Storage.Events;
+using Engine.Grains.Storage.LeadDirectory;
 
 namespace Engine.Grains.Leads;
 
@@ -21,6 +22,7 @@ internal sealed class LeadGrain(
     [PersistentState("lead", GrainStorage.Name)] IPersistentState<LeadState> state,
     IConsentLedger ledger,
     IConversationLog conversationLog,
+    ILeadDirectory directory,
     IEventLog events,
     ISuppressionList suppressions,
     AddressHasher hasher,
@@ -36,6 +38,7 @@ internal sealed class LeadGrain(
     private string _tenantId = "";
     private string _phone = ""; // the lead's address: its number, or its WhatsApp user id
     private (string? Number, IReadOnlyList<string> Zones) _numberTimeZones = (null, []);
+    private LeadListing? _listed; // the directory row this activation last wrote
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -216,7 +219,25 @@ internal sealed class LeadGrain(
     private ConsentResult Conflict(ConsentChange change) =>
         new(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change");
 
-    private Task WriteStateAsync() => this.WriteOrDeactivateAsync(state.WriteStateAsync);
+    // The directory row first, then the state: a retry after a failure between the two (decided again,
+    // see ReplayOfAsync) writes both again, so the row is never behind what is stored.
+    private async Task WriteStateAsync()
+    {
+        await this.WriteOrDeactivateAsync(ListAsync);
+        await this.WriteOrDeactivateAsync(state.WriteStateAsync);
+    }
+
+    private async Task ListAsync()
+    {
+        var lead = state.State;
+        var listing = new LeadListing(_tenantId, _phone, lead.CreatedAt!.Value, lead.Profile.Tags, lead.Profile.Stage,
+            lead.Consent.GetValueOrDefault(Channel.Sms)?.Status ?? ConsentStatus.Unknown, lead.Consent.GetValueOrDefault(Channel.WhatsApp)?.Status ?? ConsentStatus.Unknown);
+        if (listing != _listed)
+        {
+            await directory.WriteAsync(listing);
+            _listed = listing;
+        }
+    }
 
     private static Channel[] ChannelsOf(ConsentChange change) => change.Channel is { } only ? [only] : AllChannels;
 

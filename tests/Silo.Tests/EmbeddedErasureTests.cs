@@ -1,5 +1,6 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.TestSupport;
+using Google.Rpc;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -52,6 +53,6 @@ public sealed class EmbeddedErasureTests
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
         var refused = await Assert.ThrowsAsync<RpcException>(() => new ConversationService.ConversationServiceClient(channel).SendMessageAsync(
             new SendMessageRequest { TenantId = "erase-me", Phone = phone, Channel = Channel.Sms, Body = "still there?" }, auth).ResponseAsync);
-        Assert.Equal((StatusCode.FailedPrecondition, "OptedOut"), (refused.StatusCode, refused.Trailers.GetValue("engine-rejection")));
+        Assert.Equal((StatusCode.FailedPrecondition, "OPTED_OUT"), (refused.StatusCode, refused.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason));
     }
 }

@@ -163,7 +163,11 @@ internal static partial class ProtoOpenApiDocument
             {
                 ["code"] = new() { Type = "integer", Format = "int32", Description = "The gRPC status code." },
                 ["message"] = new() { Type = "string", Description = "What went wrong, naming the field when one was wrong." },
-                ["details"] = new() { Type = "array", Items = new OpenApiSchema { Type = "object" } },
+                ["details"] = new()
+                {
+                    Type = "array", Items = new OpenApiSchema { Type = "object" },
+                    Description = "google.rpc details, each with its \"@type\": BadRequest (the field) for 400, ErrorInfo (reason, domain engine.v1) for refusals, RetryInfo for 429 and 503.",
+                },
             },
         };
         return new OpenApiResponse

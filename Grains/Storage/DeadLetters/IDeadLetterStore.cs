@@ -5,5 +5,6 @@ public interface IDeadLetterStore
 {
     Task ParkAsync(DeadLetter letter, CancellationToken cancellationToken = default);
 
-    Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default);
+    /// <summary>A tenant's dead letters, newest first, after <paramref name="after"/> when given.</summary>
+    Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, DeadLetterCursor? after, int limit, CancellationToken cancellationToken = default);
 }

@@ -17,7 +17,17 @@ public sealed class InMemoryDeadLetterStore : IDeadLetterStore
     public int RemoveEvents(string tenantId, IReadOnlyCollection<string> eventIds) =>
         _letters.Where(l => l.Key.Item1 == tenantId && eventIds.Contains(l.Value.EventId)).Count(l => _letters.TryRemove(l.Key, out _));
 
-    public Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<DeadLetter>>(_letters.Values.Where(l => l.TenantId == tenantId)
-            .OrderByDescending(l => l.ParkedAt).ThenByDescending(l => l.Cursor).Take(limit).ToArray());
+    public Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, DeadLetterCursor? after, int limit, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<DeadLetter>>(_letters.Values
+            .Where(l => l.TenantId == tenantId)
+            .Select(l => (Letter: l, Key: new DeadLetterCursor(l.ParkedAt, l.Cursor, l.SubscriptionId)))
+            .Where(l => after is not { } cursor || Compare(l.Key, cursor) < 0)
+            .OrderByDescending(l => l.Key, Comparer<DeadLetterCursor>.Create(Compare))
+            .Take(limit).Select(l => l.Letter).ToArray());
+
+    // The order PostgreSQL's row comparison gives (parked_at, cursor, subscription_id).
+    private static int Compare(DeadLetterCursor x, DeadLetterCursor y) =>
+        x.ParkedAt != y.ParkedAt ? x.ParkedAt.CompareTo(y.ParkedAt)
+        : x.Cursor != y.Cursor ? x.Cursor.CompareTo(y.Cursor)
+        : string.CompareOrdinal(x.SubscriptionId, y.SubscriptionId);
 }

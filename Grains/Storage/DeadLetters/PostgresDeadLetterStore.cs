@@ -23,13 +23,19 @@ public sealed class PostgresDeadLetterStore(NpgsqlDataSource dataSource) : IDead
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(string tenantId, DeadLetterCursor? after, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT subscription_id, cursor, event_id, event_type, attempts, last_error, first_failed_at, parked_at
-            FROM webhook_dead_letters WHERE tenant_id = $1 ORDER BY parked_at DESC, cursor DESC LIMIT $2
+            FROM webhook_dead_letters
+            WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (parked_at, cursor, subscription_id) < ($2, $3::bigint, $4::text))
+            ORDER BY parked_at DESC, cursor DESC, subscription_id DESC
+            LIMIT $5
             """);
         command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = after is { } a ? a.ParkedAt.ToUniversalTime() : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = (object?)after?.Cursor ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = (object?)after?.SubscriptionId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         command.Parameters.Add(new() { Value = limit });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var letters = new List<DeadLetter>();

@@ -58,7 +58,7 @@ public sealed class LeadErasureTests(GatewayFixture fixture)
         Assert.Equal(ConsentStatus.OptedOut, again.Consent.Single(c => c.Channel == Channel.Sms).Status);
         var refused = await GrpcAssert.FailsWithAsync(StatusCode.FailedPrecondition, () => new ConversationService.ConversationServiceClient(fixture.Grpc)
             .SendMessageAsync(new SendMessageRequest { TenantId = tenant.Id, Phone = lead.Phone, Channel = Channel.Sms, Body = "We miss you!" }, fixture.AdminAuth).ResponseAsync);
-        Assert.Equal("OptedOut", refused.Trailers.GetValue("engine-rejection"));
+        Assert.Equal("OPTED_OUT", GrpcAssert.Reason(refused));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class LeadErasureTests(GatewayFixture fixture)
         Assert.Equal(first.Removed, again.Removed);
         var refused = await GrpcAssert.FailsWithAsync(StatusCode.FailedPrecondition, () => new ConversationService.ConversationServiceClient(fixture.Grpc)
             .SendMessageAsync(new SendMessageRequest { TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "hello?" }, fixture.AdminAuth).ResponseAsync);
-        Assert.Equal("OptedOut", refused.Trailers.GetValue("engine-rejection"));
+        Assert.Equal("OPTED_OUT", GrpcAssert.Reason(refused));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc;
 using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
+using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -97,7 +98,7 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TooManyCalls_IsResourceExhausted_WithRetryAfter()
+    public async Task TooManyCalls_IsResourceExhausted_WithRetryInfo()
     {
         var tenant = await fixture.CreateTenantAsync();
         var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
@@ -108,18 +109,23 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
             try
             {
                 await Leads.GetLeadAsync(new GetLeadRequest { TenantId = tenant.Id, Phone = "+12125550100" }, key);
-                return (StatusCode.OK, (string?)null);
+                return (StatusCode.OK, (RpcException?)null);
             }
             catch (RpcException e)
             {
-                return (e.StatusCode, e.Trailers.GetValue("retry-after"));
+                return (e.StatusCode, e);
             }
         }));
 
         Assert.Contains(outcomes, o => o.Item1 == StatusCode.OK);
         var exhausted = outcomes.Where(o => o.Item1 == StatusCode.ResourceExhausted).ToArray();
         Assert.NotEmpty(exhausted);
-        Assert.All(exhausted, o => Assert.True(int.TryParse(o.Item2, out var seconds) && seconds >= 1));
+        Assert.All(exhausted, o =>
+        {
+            Assert.Equal("RATE_LIMITED", GrpcAssert.Reason(o.Item2!));
+            Assert.InRange(GrpcAssert.Detail<RetryInfo>(o.Item2!).RetryDelay.ToTimeSpan(), TimeSpan.FromTicks(1), TimeSpan.FromSeconds(1));
+            Assert.DoesNotContain(o.Item2!.Trailers, t => t.Key == "retry-after"); // RetryInfo is the one way to say it
+        });
         Assert.All(outcomes, o => Assert.Contains(o.Item1, new[] { StatusCode.OK, StatusCode.ResourceExhausted }));
     }
 
@@ -166,5 +172,32 @@ public sealed class AuthorizationTests(GatewayFixture fixture)
 
         Assert.Equal((0, rows), (summary.Imported, summary.Errors.Count));
         Assert.Equal(rows / 100, authentication.CallsGranted(keyId));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task ImportLeads_IsCheckedLikeAnyCall_EvenWithoutRows(int rows)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (otherTenantsKey, _) = await fixture.CreateKeyAsync((await fixture.CreateTenantAsync()).Id, ApiKeyRole.Messaging);
+
+        async Task<StatusCode> ImportAsync(Metadata? key)
+        {
+            using var call = Leads.ImportLeads(key ?? []);
+            for (var row = 0; row < rows; row++)
+            {
+                await call.RequestStream.WriteAsync(new ImportLeadRow { TenantId = tenant.Id, Phone = "+12125550100" });
+            }
+
+            await call.RequestStream.CompleteAsync();
+            return (await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync)).StatusCode;
+        }
+
+        Assert.Equal(StatusCode.Unauthenticated, await ImportAsync(null));
+        if (rows > 0)
+        {
+            Assert.Equal(StatusCode.PermissionDenied, await ImportAsync(otherTenantsKey)); // the first row names whose data it touches
+        }
     }
 }

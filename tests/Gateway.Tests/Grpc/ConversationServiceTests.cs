@@ -1,5 +1,6 @@
 using Engine.TestSupport;
 using Engine.Gateway.Grpc.V1;
+using Google.Rpc;
 using Grpc.Core;
 
 namespace Engine.Gateway.Tests.Grpc;
@@ -46,7 +47,9 @@ public sealed class ConversationServiceTests(GatewayFixture fixture)
             () => Conversations.SendMessageAsync(new SendMessageRequest { TenantId = tenant, Phone = phone, Channel = Channel.Sms, Body = "Last chance!" }, key).ResponseAsync,
             "opted out");
 
-        Assert.Equal("REJECTED", error.Trailers.GetValue("engine-send-status"));
+        var info = GrpcAssert.Detail<ErrorInfo>(error); // as a client reads it: GetRpcStatus().GetDetail<ErrorInfo>()
+        Assert.Equal(("OPTED_OUT", "engine.v1"), (info.Reason, info.Domain));
+        Assert.True(Guid.TryParse(info.Metadata["message_id"], out _), info.ToString());
         Assert.Equal(0, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1", tenant));
     }
 
@@ -129,6 +132,18 @@ public sealed class ConversationServiceTests(GatewayFixture fixture)
         Assert.Equal("+12125550177", Assert.Single(list.Conversations).Phone);
         Assert.Equal(phone, Assert.Single(next.Conversations).Phone);
         Assert.Empty(next.NextPageToken);
+    }
+
+    [Fact]
+    public async Task Send_WithoutContent_IsInvalidArgument_WithBadRequestNamingBody()
+    {
+        var (tenant, key, phone) = await OptedInLeadAsync();
+
+        var error = await GrpcAssert.FailsWithAsync(StatusCode.InvalidArgument,
+            () => Conversations.SendMessageAsync(new SendMessageRequest { TenantId = tenant, Phone = phone, Channel = Channel.Sms }, key).ResponseAsync, "body:");
+
+        var violation = Assert.Single(GrpcAssert.Detail<BadRequest>(error).FieldViolations);
+        Assert.Equal("body", violation.Field);
     }
 
     private async Task<(string Tenant, Metadata Key, string Phone)> OptedInLeadAsync()

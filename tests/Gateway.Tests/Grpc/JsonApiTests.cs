@@ -58,7 +58,7 @@ public sealed class JsonApiTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task InvalidField_Is400_NamingTheField()
+    public async Task InvalidField_Is400_NamingTheField_InMessageAndBadRequest()
     {
         var tenant = (await fixture.CreateTenantAsync()).Id;
 
@@ -67,6 +67,29 @@ public sealed class JsonApiTests(GatewayFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, rejected.Status);
         Assert.Equal(3, rejected.Body["code"]?.GetValue<int>()); // INVALID_ARGUMENT
         Assert.StartsWith("phone:", rejected.Body["message"]?.GetValue<string>(), StringComparison.Ordinal);
+        var detail = Assert.Single(rejected.Body["details"]!.AsArray());
+        Assert.Equal("type.googleapis.com/google.rpc.BadRequest", detail?["@type"]?.GetValue<string>());
+        Assert.Equal("phone", detail?["fieldViolations"]?[0]?["field"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ListLeads_OverJson_FiltersByTag_AndPagesWithTheToken()
+    {
+        var tenant = (await fixture.CreateTenantAsync()).Id;
+        foreach (var (phone, tag) in new[] { ("+14155550171", "vip"), ("+14155550172", "cold"), ("+14155550173", "vip") })
+        {
+            await CallAsync(HttpMethod.Post, $"/v1/tenants/{tenant}/leads", GatewayFixture.AdminKey, new JsonObject { ["phone"] = phone, ["tags"] = new JsonArray(tag) });
+        }
+
+        var first = await CallAsync(HttpMethod.Get, $"/v1/tenants/{tenant}/leads?tag=vip&pageSize=1", GatewayFixture.AdminKey);
+        var token = first.Body["nextPageToken"]?.GetValue<string>();
+        var second = await CallAsync(HttpMethod.Get, $"/v1/tenants/{tenant}/leads?tag=vip&pageSize=1&pageToken={Uri.EscapeDataString(token ?? "")}", GatewayFixture.AdminKey);
+
+        Assert.Equal((HttpStatusCode.OK, "+14155550173"), (first.Status, first.Body["leads"]?[0]?["phone"]?.GetValue<string>()));
+        Assert.Equal("+14155550171", Assert.Single(second.Body["leads"]!.AsArray())?["phone"]?.GetValue<string>());
+        Assert.Equal("", second.Body["nextPageToken"]?.GetValue<string>()); // empty: the last page
+        var refused = await CallAsync(HttpMethod.Get, $"/v1/tenants/{tenant}/leads?pageToken=garbage", GatewayFixture.AdminKey);
+        Assert.Equal((HttpStatusCode.BadRequest, "page_token"), (refused.Status, refused.Body["details"]?[0]?["fieldViolations"]?[0]?["field"]?.GetValue<string>()));
     }
 
     [Fact]

@@ -25,6 +25,63 @@ public sealed class LeadServiceTests(GatewayFixture fixture)
         Assert.Equal(["America/Los_Angeles"], again.Lead.EffectiveTimeZones);
     }
 
+    [Fact]
+    public async Task ListLeads_FiltersByTagStageAndConsent_AndPagesNewestFirst()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var (key, _) = await fixture.CreateKeyAsync(tenant.Id, ApiKeyRole.Messaging);
+        string[] phones = ["+13105550101", "+13105550102", "+13105550103", "+13105550104"];
+        foreach (var (phone, i) in phones.Select((p, i) => (p, i)))
+        {
+            await Leads.UpsertLeadAsync(new UpsertLeadRequest
+            {
+                TenantId = tenant.Id, Phone = phone, Tags = { i % 2 == 0 ? "vip" : "cold" }, Attributes = { ["stage"] = i < 2 ? "new" : "won" },
+            }, key);
+        }
+
+        await Leads.RecordConsentAsync(new RecordConsentRequest
+        {
+            TenantId = tenant.Id, Phone = phones[2], Channel = Channel.Sms, Status = ConsentStatus.OptedIn, Source = ConsentSource.Form, Evidence = "form #7",
+        }, key);
+
+        Assert.Equal(phones.Reverse(), await ListAllAsync(new ListLeadsRequest { TenantId = tenant.Id, PageSize = 3 }, key));
+        Assert.Equal([phones[2], phones[0]], await ListAllAsync(new ListLeadsRequest { TenantId = tenant.Id, Tag = "vip", PageSize = 1 }, key));
+        Assert.Equal([phones[3], phones[2]], await ListAllAsync(new ListLeadsRequest { TenantId = tenant.Id, Stage = "won" }, key));
+        Assert.Equal([phones[2]], await ListAllAsync(
+            new ListLeadsRequest { TenantId = tenant.Id, ConsentChannel = Channel.Sms, ConsentStatus = ConsentStatus.OptedIn }, key));
+        Assert.Equal([phones[3], phones[1], phones[0]], await ListAllAsync(
+            new ListLeadsRequest { TenantId = tenant.Id, ConsentChannel = Channel.Sms, ConsentStatus = ConsentStatus.Unknown }, key));
+    }
+
+    [Theory]
+    [InlineData("not-a-token", Channel.Unspecified, ConsentStatus.Unspecified, "page_token")]
+    [InlineData("", Channel.Sms, ConsentStatus.Unspecified, "consent_status")]
+    [InlineData("", Channel.Unspecified, ConsentStatus.OptedIn, "consent_channel")]
+    public async Task ListLeads_InvalidRequest_IsInvalidArgument_WithTheFieldInBadRequest(string token, Channel channel, ConsentStatus status, string field)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+
+        var error = await GrpcAssert.FailsWithAsync(StatusCode.InvalidArgument, () => Leads.ListLeadsAsync(
+            new ListLeadsRequest { TenantId = tenant.Id, PageToken = token, ConsentChannel = channel, ConsentStatus = status }, fixture.AdminAuth).ResponseAsync, $"{field}:");
+
+        Assert.Equal(field, Assert.Single(GrpcAssert.Detail<Google.Rpc.BadRequest>(error).FieldViolations).Field);
+    }
+
+    private async Task<List<string>> ListAllAsync(ListLeadsRequest request, Metadata key)
+    {
+        var phones = new List<string>();
+        do
+        {
+            var page = await Leads.ListLeadsAsync(request, key);
+            Assert.True(page.Leads.Count <= Math.Max(request.PageSize, 1) || request.PageSize == 0);
+            phones.AddRange(page.Leads.Select(l => l.Phone));
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+
+        return phones;
+    }
+
     [Theory]
     [InlineData("not a number", "", "phone:")]
     [InlineData("+12125550100", "Mars/Olympus", "time_zone:")]

@@ -1,6 +1,7 @@
 using Engine.Gateway.Grpc.V1;
 using Engine.Gateway.Tests.Grpc;
 using Engine.TestSupport;
+using Google.Rpc;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using System.Net;
@@ -41,7 +42,7 @@ public sealed class ClusterOutageTests(GatewayFixture fixture)
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, during.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(5), during.Headers.RetryAfter?.Delta);
-        Assert.Equal("5", grpcError.Trailers.GetValue("retry-after"));
+        Assert.Equal((TimeSpan.FromSeconds(5), "CLUSTER_UNAVAILABLE"), (GrpcAssert.Detail<RetryInfo>(grpcError).RetryDelay.ToTimeSpan(), GrpcAssert.Reason(grpcError)));
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(1, await fixture.Database.CountAsync("SELECT count(*) FROM message_log WHERE tenant_id = $1 AND provider_message_id = $2", tenant.Id, sid));
 

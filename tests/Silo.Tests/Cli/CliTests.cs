@@ -39,6 +39,9 @@ public sealed class CliTests(CliGateway gateway) : IClassFixture<CliGateway>
         var lead = Ok(await gateway.RunAsync("leads", "get", "-t", tenant, "-p", phone));
         Assert.Contains("CONSENT_STATUS_OPTED_OUT", lead.Stdout, StringComparison.Ordinal);
         Assert.Contains("test-drive", lead.Stdout, StringComparison.Ordinal);
+        var optedOut = Ok(await gateway.RunAsync("leads", "list", "-t", tenant, "--tag", "test-drive", "--consent-channel", "sms", "--consent-status", "opted-out"));
+        Assert.Contains(phone, optedOut.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(phone, Ok(await gateway.RunAsync("leads", "list", "-t", tenant, "--tag", "no-such-tag")).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
