@@ -139,6 +139,14 @@ internal sealed class ConversationGrpcService(
         Status = m.Status.ToWireName(),
         ErrorCode = m.ErrorCode ?? "",
         OccurredAt = Timestamp.FromDateTimeOffset(m.OccurredAt),
+        Media =
+        {
+            (m.Media ?? []).Select(a => new V1.MediaAttachment
+            {
+                Url = a.Url ?? "", ContentType = a.ContentType ?? "", ProviderMediaId = a.ProviderMediaId ?? "",
+                Caption = a.Caption ?? "", Sha256 = a.Sha256 ?? "", Filename = a.Filename ?? "",
+            }),
+        },
     };
 
     private static MessageCursor DecodeMessageCursor(string token)

@@ -81,7 +81,7 @@ internal sealed partial class ConversationGrain(
         // only what is missing; a plain duplicate changes nothing.
         var record = new MessageRecord(
             messageId, _tenantId, _phone, _channel, Direction.Inbound, message.Provider, message.ProviderMessageId,
-            message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt);
+            message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt, Media: message.Media);
         var isNew = await conversationLog.TryAppendAsync(record);
         if (isNew)
         {

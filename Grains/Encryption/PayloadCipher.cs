@@ -11,6 +11,9 @@ public sealed class PayloadCipher(DataKeys keys)
     /// <summary>The purpose of message_log.body_sealed.</summary>
     public const string MessageBody = "message_log.body";
 
+    /// <summary>The purpose of message_log.media_sealed.</summary>
+    public const string MessageMedia = "message_log.media";
+
     /// <summary>The purpose of events.data_sealed.</summary>
     public const string EventData = "events.data";
 
