@@ -40,7 +40,8 @@ public static class SignedInboundWebhooks
     public static HttpRequestMessage WhatsApp(string url, string phoneNumberId, string appSecret, string from, string body, Attachment? media = null)
     {
         var waId = from.TrimStart('+');
-        var type = media is null ? "text" : WhatsAppMediaType(media.ContentType);
+        var kind = media?.ContentType.Split('/')[0];
+        var type = media is null ? "text" : kind is "image" or "video" or "audio" ? kind : "document";
         var message = new JsonObject
         {
             ["from"] = waId,
@@ -62,13 +63,4 @@ public static class SignedInboundWebhooks
         request.Headers.Add("X-Hub-Signature-256", MetaSignature.Compute(appSecret, notification));
         return request;
     }
-
-    /// <summary>WhatsApp's message type for a content type: image, video, audio, or else document.</summary>
-    public static string WhatsAppMediaType(string contentType) => contentType.Split('/')[0] switch
-    {
-        "image" => "image",
-        "video" => "video",
-        "audio" => "audio",
-        _ => "document",
-    };
 }

@@ -213,7 +213,7 @@ internal sealed partial class ConversationGrain(
         if (await conversationLog.TryAppendAsync(record))
         {
             _recent.Add(record);
-            NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
+            NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose, Media: request.Media));
         }
 
         return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
@@ -304,9 +304,9 @@ internal sealed partial class ConversationGrain(
 
     private MessageRecord OutboundRecord(Guid messageId, OutboundRequest request, DeliveryStatus status, DateTimeOffset now) => new(
         messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,
-        request.Template is null ? "text" : "template",
-        request.Body ?? $"template:{request.Template!.Name}",
-        status, null, now, request.Template, request.Purpose);
+        request.Template is not null ? "template" : request.Media is { Count: > 0 } ? "media" : "text",
+        request.Body ?? (request.Template is { } template ? $"template:{template.Name}" : null),
+        status, null, now, request.Template, request.Purpose, request.Media);
 
     private static SendResult Rejected(Guid messageId, RejectionCode code, string? reason) =>
         new(messageId, SendDisposition.Rejected, code, reason, null);

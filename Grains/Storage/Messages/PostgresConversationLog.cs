@@ -42,7 +42,7 @@ public sealed class PostgresConversationLog : IConversationLog
         var row = new AppendRow(
             record,
             await cipher.SealAsync(record.TenantId, PayloadCipher.MessageBody, record.Body),
-            await cipher.SealAsync(record.TenantId, PayloadCipher.MessageMedia, record.Media is { Count: > 0 } media ? JsonSerializer.Serialize(media) : null),
+            await cipher.SealMediaAsync(record.TenantId, record.Media),
             evt,
             await cipher.SealAsync(record.TenantId, PayloadCipher.EventData, evt?.DataJson));
         var inserted = await _appends.SubmitAsync(row);
@@ -301,8 +301,7 @@ public sealed class PostgresConversationLog : IConversationLog
                 reader.GetFieldValue<DateTimeOffset>(8),
                 reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<TemplateRef>(reader.GetString(9)),
                 PurposeNames.ParsePurpose(reader.GetString(10)),
-                reader.IsDBNull(12) ? null
-                    : JsonSerializer.Deserialize<MediaAttachment[]>(await cipher.OpenAsync(tenantId, PayloadCipher.MessageMedia, reader.GetFieldValue<byte[]>(12)))));
+                await cipher.OpenMediaAsync(tenantId, reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12))));
         }
 
         return records;

@@ -1,13 +1,19 @@
 using System.Text.Json;
 using Engine.Gateway.Grpc.V1;
 using Engine.Simulator;
+using Engine.TestSupport;
 
 namespace Engine.Gateway.Tests.Webhooks;
 
-/// <summary>Media from a signed provider webhook to the message log, GetConversation and the event.</summary>
+/// <summary>
+/// Media both ways: from a signed provider webhook to the message log, GetConversation and the event;
+/// from SendMessage to what the simulated provider was sent.
+/// </summary>
 [Collection(GatewayCollection.Name)]
 public sealed class MediaRoundTripTests(GatewayFixture fixture)
 {
+    private ConversationService.ConversationServiceClient Conversations => new(fixture.Grpc);
+
     [Fact]
     public async Task TwilioMms_IsShownByGetConversation_AndCarriedByItsEvent()
     {
@@ -25,6 +31,14 @@ public sealed class MediaRoundTripTests(GatewayFixture fixture)
         var media = await EventMediaAsync(tenant);
         Assert.Equal(picture.Url, media.GetProperty("url").GetString());
         Assert.Equal("image/png", media.GetProperty("contentType").GetString());
+
+        await Conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "here is the floor plan",
+            Media = { new MediaAttachment { Url = "https://cdn.example/plan.png", ContentType = "image/png" }, new MediaAttachment { Url = "https://cdn.example/plan.pdf", ContentType = "application/pdf" } },
+        }, fixture.AdminAuth);
+        var atTwilio = await SentToAsync(phone);
+        Assert.Equal(("here is the floor plan", ["https://cdn.example/plan.png", "https://cdn.example/plan.pdf"]), (atTwilio.Body, atTwilio.MediaUrls!.ToArray()));
     }
 
     [Fact]
@@ -46,11 +60,55 @@ public sealed class MediaRoundTripTests(GatewayFixture fixture)
         var media = await EventMediaAsync(tenant);
         Assert.Equal(attachment.ProviderMediaId, media.GetProperty("providerMediaId").GetString());
         Assert.Equal(attachment.Sha256, media.GetProperty("sha256").GetString());
+
+        await Conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp, Body = "countersigned",
+            Media = { new MediaAttachment { Url = "https://cdn.example/offer-signed.jpg", ContentType = "image/jpeg" } },
+        }, fixture.AdminAuth);
+        var atMeta = await SentToAsync(phone);
+        Assert.Equal(("countersigned", ["https://cdn.example/offer-signed.jpg"]), (atMeta.Body, atMeta.MediaUrls!.ToArray()));
     }
+
+    [Theory]
+    [InlineData("http://cdn.example/a.png", "image/png", 1, "media[0].url")]
+    [InlineData("/a.png", "image/png", 1, "media[0].url")]
+    [InlineData("https://cdn.example/a.png", "png", 1, "media[0].content_type")]
+    [InlineData("https://cdn.example/a.png", "image/png", 11, "media")]
+    public async Task SmsMedia_ThatTwilioWouldRefuse_IsInvalidArgument_NamingTheField(string url, string contentType, int count, string field)
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var request = new SendMessageRequest { TenantId = tenant.Id, Phone = "+12125557003", Channel = Channel.Sms, Body = "x" };
+        request.Media.Add(Enumerable.Repeat(new MediaAttachment { Url = url, ContentType = contentType }, count));
+
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument,
+            () => Conversations.SendMessageAsync(request, fixture.AdminAuth).ResponseAsync, field + ":");
+    }
+
+    [Fact]
+    public async Task WhatsAppMedia_TwoFiles_OrACaptionedAudio_IsInvalidArgument()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var picture = new MediaAttachment { Url = "https://cdn.example/a.png", ContentType = "image/png" };
+        var twoFiles = new SendMessageRequest { TenantId = tenant.Id, Phone = "+12125557004", Channel = Channel.Whatsapp, Media = { picture, picture } };
+        var captionedAudio = new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = "+12125557004", Channel = Channel.Whatsapp, Body = "listen",
+            Media = { new MediaAttachment { Url = "https://cdn.example/a.ogg", ContentType = "audio/ogg" } },
+        };
+
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument,
+            () => Conversations.SendMessageAsync(twoFiles, fixture.AdminAuth).ResponseAsync, "media:");
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument,
+            () => Conversations.SendMessageAsync(captionedAudio, fixture.AdminAuth).ResponseAsync, "body:");
+    }
+
+    private async Task<SimulatedMessage> SentToAsync(string phone) => (await Eventually.GetAsync(
+        () => Task.FromResult(fixture.Simulator.Simulator.Sent.FirstOrDefault(m => m.To == phone)), m => m is not null, TimeSpan.FromSeconds(30), $"a message to {phone}"))!;
 
     private async Task<Message> ReceivedAsync(TestTenant tenant, string phone, Channel channel)
     {
-        var conversation = await new ConversationService.ConversationServiceClient(fixture.Grpc).GetConversationAsync(
+        var conversation = await Conversations.GetConversationAsync(
             new GetConversationRequest { TenantId = tenant.Id, Phone = phone, Channel = channel }, fixture.AdminAuth);
         return Assert.Single(conversation.Messages);
     }
