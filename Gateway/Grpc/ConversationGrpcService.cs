@@ -21,10 +21,17 @@ internal sealed class ConversationGrpcService(
     {
         var (phone, channel) = await RequireLeadAsync(request.TenantId, request.Phone, request.WhatsappUserId, request.Channel, link: true);
         var hasTemplate = request.ContentCase == V1.SendMessageRequest.ContentOneofCase.Template;
-        if (!hasTemplate && request.Body.Length == 0)
+        if (hasTemplate && request.Media.Count > 0)
         {
-            RpcErrors.InvalidArgument("body", "set body or template (one of content)");
+            RpcErrors.InvalidArgument("media", "a template cannot carry media; send the media with a body or on its own");
         }
+
+        if (!hasTemplate && request.Body.Length == 0 && request.Media.Count == 0)
+        {
+            RpcErrors.InvalidArgument("body", "set body (with or without media), media alone, or template (one of content)");
+        }
+
+        var media = ValidMedia(request, channel);
 
         var limit = MessageLimits.MaxBody(channel);
         if (request.Body.Length > limit)
@@ -45,9 +52,10 @@ internal sealed class ConversationGrpcService(
         var conversation = cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(request.TenantId, phone, channel));
         var outbound = new OutboundRequest(
             request.IdempotencyKey.Length > 0 ? request.IdempotencyKey : null,
-            hasTemplate ? null : request.Body,
+            request.Body.Length > 0 ? request.Body : null,
             hasTemplate ? new TemplateRef(request.Template!.Name, request.Template.Language, request.Template.Parameters.ToArray()) : null,
-            request.SendAt?.ToDateTimeOffset());
+            request.SendAt?.ToDateTimeOffset(),
+            Media: media);
         // Only a keyed send may be repeated: without a key a second attempt could queue a second message.
         var result = outbound.IdempotencyKey is null
             ? await conversation.SendAsync(outbound)
@@ -127,6 +135,41 @@ internal sealed class ConversationGrpcService(
         return (await RequestValidation.RequireLeadAsync(cluster, tenantId, rawPhone, whatsAppUserId, link), channel);
     }
 
+    private static MediaAttachment[]? ValidMedia(V1.SendMessageRequest request, Channel channel)
+    {
+        if (request.Media.Count == 0)
+        {
+            return null;
+        }
+
+        var max = OutboundMedia.MaxCount(channel);
+        if (request.Media.Count > max)
+        {
+            RpcErrors.InvalidArgument("media", $"has {request.Media.Count} items; {channel.ToWireName()} allows at most {max}");
+        }
+
+        for (var i = 0; i < request.Media.Count; i++)
+        {
+            var item = request.Media[i];
+            if (!Uri.TryCreate(item.Url, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+            {
+                RpcErrors.InvalidArgument($"media[{i}].url", $"'{item.Url}' is not an absolute https URL");
+            }
+
+            if (item.ContentType.Split('/') is not [{ Length: > 0 }, { Length: > 0 }])
+            {
+                RpcErrors.InvalidArgument($"media[{i}].content_type", $"'{item.ContentType}' is not a type/subtype content type");
+            }
+        }
+
+        if (channel == Channel.WhatsApp && request.Body.Length > 0 && !OutboundMedia.WhatsAppTakesCaption(OutboundMedia.WhatsAppType(request.Media[0].ContentType)))
+        {
+            RpcErrors.InvalidArgument("body", "WhatsApp audio takes no caption: send the text as a message of its own");
+        }
+
+        return request.Media.Select(m => new MediaAttachment(m.Url, m.ContentType)).ToArray();
+    }
+
     private static V1.Message ToProto(MessageRecord m) => new()
     {
         MessageId = m.MessageId.ToString(),
@@ -138,6 +181,14 @@ internal sealed class ConversationGrpcService(
         Status = m.Status.ToWireName(),
         ErrorCode = m.ErrorCode ?? "",
         OccurredAt = Timestamp.FromDateTimeOffset(m.OccurredAt),
+        Media =
+        {
+            (m.Media ?? []).Select(a => new V1.MediaAttachment
+            {
+                Url = a.Url ?? "", ContentType = a.ContentType ?? "", ProviderMediaId = a.ProviderMediaId ?? "",
+                Caption = a.Caption ?? "", Sha256 = a.Sha256 ?? "", Filename = a.Filename ?? "",
+            }),
+        },
     };
 
     private static MessageCursor DecodeMessageCursor(string token)

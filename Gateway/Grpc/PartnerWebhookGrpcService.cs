@@ -41,7 +41,7 @@ internal sealed class PartnerWebhookGrpcService(
 
         var subscription = new WebhookSubscription(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)), request.Url, request.EventTypes.ToArray(),
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), time.GetUtcNow());
+            StandardWebhookSignature.NewSecret(), time.GetUtcNow());
         await cluster.GetGrain<ITenantGrain>(request.TenantId).AddWebhookSubscriptionAsync(subscription);
         await audit.RecordAsync(context, request.TenantId, AuditActions.WebhookSubscribed, subscription.SubscriptionId, $"url: {request.Url}");
         return new V1.CreateSubscriptionResponse { Subscription = await ToProtoAsync(request.TenantId, subscription), Secret = subscription.Secret };

@@ -11,7 +11,9 @@ namespace Engine.Gateway.Hosting;
 /// <param name="From">The person's number (E.164).</param>
 /// <param name="Body">What they wrote.</param>
 /// <param name="Channel">"sms" (a Twilio webhook) or "whatsapp" (a Meta webhook).</param>
-public sealed record SimulatedInbound(string Tenant, string From, string Body, string Channel = "sms");
+/// <param name="MediaUrl">A file attached (an MMS, or a WhatsApp media message with the body as caption).</param>
+/// <param name="MediaContentType">The attached file's type, e.g. "image/jpeg".</param>
+public sealed record SimulatedInbound(string Tenant, string From, string Body, string Channel = "sms", string? MediaUrl = null, string? MediaContentType = null);
 
 /// <summary>
 /// POST /simulator/inbound of the embedded gateway: a person writes to a tenant. The message is built and
@@ -35,14 +37,15 @@ internal static class SimulatedInboundEndpoint
             return Results.Problem("channel must be 'sms' or 'whatsapp'", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        var media = inbound.MediaUrl is { } mediaUrl ? new SignedInboundWebhooks.Attachment(mediaUrl, inbound.MediaContentType ?? "application/octet-stream") : null;
         var settings = await tenants.FindSettingsAsync(inbound.Tenant);
         var baseUrl = (engine.Value.PublicBaseUrl ?? gateway.Value.HttpUrl).TrimEnd('/');
         using var request = inbound.Channel switch
         {
             "sms" when settings?.Sms is { } sms => SignedInboundWebhooks.Twilio(
-                WebhookRoutes.TwilioInboundUrl(baseUrl, inbound.Tenant), sms.AccountSid, sms.AuthToken, sms.FromNumber, inbound.From, inbound.Body),
+                WebhookRoutes.TwilioInboundUrl(baseUrl, inbound.Tenant), sms.AccountSid, sms.AuthToken, sms.FromNumber, inbound.From, inbound.Body, media),
             "whatsapp" when settings?.WhatsApp is { } whatsApp => SignedInboundWebhooks.WhatsApp(
-                WebhookRoutes.WhatsAppUrl(baseUrl, inbound.Tenant), whatsApp.PhoneNumberId, whatsApp.AppSecret, inbound.From, inbound.Body),
+                WebhookRoutes.WhatsAppUrl(baseUrl, inbound.Tenant), whatsApp.PhoneNumberId, whatsApp.AppSecret, inbound.From, inbound.Body, media),
             _ => null,
         };
         if (request is null)

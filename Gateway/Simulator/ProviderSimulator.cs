@@ -84,7 +84,7 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         var sid = "SM" + Guid.NewGuid().ToString("N");
         var service = form["MessagingServiceSid"].ToString() is { Length: > 0 } serviceSid ? serviceSid : null;
         var message = new SimulatedMessage("twilio", sid, accountSid, form["From"].ToString() is { Length: > 0 } from ? from : MessagingServiceNumber,
-            form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow, service);
+            form["To"].ToString(), form["Body"].ToString(), null, DateTimeOffset.UtcNow, service, form["MediaUrl"].OfType<string>().ToArray());
         // Kept even when a fault answers: its statuses follow, as they would from Twilio.
         void Take()
         {
@@ -145,7 +145,9 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         var number = payload?["to"]?.GetValue<string>();
         var recipient = number is null ? payload?["recipient"]?.GetValue<string>() : "+" + number;
         var type = payload?["type"]?.GetValue<string>();
-        if (recipient is null || type is not ("text" or "template"))
+        var isMedia = type is "image" or "video" or "audio" or "document";
+        var link = isMedia ? payload?[type!]?["link"]?.GetValue<string>() : null;
+        if (recipient is null || !(type is "text" or "template" || link is not null))
         {
             return MetaError(400, 100, "Invalid parameter");
         }
@@ -154,7 +156,8 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         var fault = NextFault("meta", SimulatedFault.Send, recipient);
         var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
         var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, recipient,
-            payload?["text"]?["body"]?.GetValue<string>(), payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow);
+            isMedia ? payload?[type!]?["caption"]?.GetValue<string>() : payload?["text"]?["body"]?.GetValue<string>(),
+            payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow, MediaUrls: link is null ? null : [link]);
         void Take()
         {
             if (Keep(message) && MetaCallbacks.TryGetValue(phoneNumberId, out var target))

@@ -1,5 +1,6 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Gateway.Webhooks;
 
@@ -8,4 +9,5 @@ namespace Engine.Gateway.Webhooks;
 /// is set when Twilio's Advanced Opt-Out recognised a keyword and answered it itself.
 /// </summary>
 internal sealed record TwilioInbound(
-    Channel Channel, string LeadPhone, string MessageSid, string? Body, string MessageType, string? ProfileName, KeywordKind? OptOutType = null);
+    Channel Channel, string LeadPhone, string MessageSid, string? Body, string MessageType, string? ProfileName, KeywordKind? OptOutType,
+    IReadOnlyList<MediaAttachment> Media);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Engine.Grains.Abstractions;
@@ -17,6 +18,7 @@ internal static class TwilioWebhook
     public const string StatusKind = "status";
 
     private const string WhatsAppPrefix = "whatsapp:";
+    private const int MaxInboundMedia = 10;
 
     // Stored and shown to operators, never put in a page: keep '+' in numbers readable rather than \u002B.
     private static readonly JsonSerializerOptions RawJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -38,11 +40,22 @@ internal static class TwilioWebhook
                 : Invalid(InboundKind, "invalid_from", $"From: {lead.Error}", form));
         }
 
-        var mediaCount = int.TryParse(Field(form, "NumMedia"), out var count) ? count : 0;
-        var type = Field(form, "MessageType") ?? (mediaCount > 0 ? "media" : "text");
+        var media = MediaOf(form);
+        var type = Field(form, "MessageType") ?? (media.Count > 0 ? "media" : "text");
         return (new TwilioInbound(
             ChannelOf(from!), lead.E164!, sid, Field(form, "Body") ?? Field(form, "ButtonText"), type, Field(form, "ProfileName"),
-            OptOutTypeOf(Field(form, "OptOutType"))), null);
+            OptOutTypeOf(Field(form, "OptOutType")), media), null);
+    }
+
+    // MediaUrl0..MediaUrl{NumMedia-1}, each with its MediaContentType; Twilio sends at most ten.
+    private static List<MediaAttachment> MediaOf(IReadOnlyDictionary<string, string> form)
+    {
+        var count = int.TryParse(Field(form, "NumMedia"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? Math.Min(n, MaxInboundMedia) : 0;
+        return Enumerable.Range(0, count)
+            .Select(i => (Url: Field(form, $"MediaUrl{i}"), ContentType: Field(form, $"MediaContentType{i}")))
+            .Where(m => m.Url is not null)
+            .Select(m => new MediaAttachment(m.Url, m.ContentType))
+            .ToList();
     }
 
     // Advanced Opt-Out: Twilio recognised the keyword (in any of its configured languages) and answered it.

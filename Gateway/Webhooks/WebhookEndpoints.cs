@@ -51,7 +51,7 @@ internal static partial class WebhookEndpoints
         var conversation = context.Cluster.GetGrain<IConversationGrain>(GrainKeys.Conversation(tenant, message.LeadPhone, message.Channel));
         await context.ProcessOnceAsync("twilio", "message", $"{tenant}:twilio:{message.MessageSid}", () => conversation.ReceiveAsync(
             new InboundMessage(
-                Provider.Twilio, message.MessageSid, message.MessageType, message.Body, context.Time.GetUtcNow(), message.ProfileName, message.OptOutType)));
+                Provider.Twilio, message.MessageSid, message.MessageType, message.Body, context.Time.GetUtcNow(), message.ProfileName, message.OptOutType, Media: message.Media)));
         return Twiml();
     }
 
@@ -132,7 +132,7 @@ internal static partial class WebhookEndpoints
             .ToDictionary(l => l.identity, l => l.Address);
         var work = messages.Select(m => (Lead: leads[m.Lead], Run: (Func<Task>)(() => context.ProcessOnceAsync("meta", "message", $"{tenant}:meta:{m.MessageId}",
                 () => Conversation(context, tenant, leads[m.Lead]).ReceiveAsync(
-                    new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName, Identity: m.Lead))))))
+                    new InboundMessage(Provider.Meta, m.MessageId, m.Type, m.Body, m.SentAt, m.ProfileName, Identity: m.Lead, Media: m.Media))))))
             .Concat(statuses.Select(s => (Lead: leads[s.Recipient], Run: (Func<Task>)(() => context.ProcessStatusAsync("meta",
                 () => Conversation(context, tenant, leads[s.Recipient]).ApplyStatusAsync(
                     new StatusReport(Provider.Meta, s.MessageId, s.Status, s.ErrorCode, s.At, s.EngineMessageId)))))));

@@ -105,7 +105,7 @@ internal static class WhatsAppWebhook
         }
 
         var type = String(message, "type") ?? "unknown";
-        return (new WhatsAppInbound(phoneNumberId, lead, id, type, BodyOf(message, type), Timestamp(message), contact?.Name), null);
+        return (new WhatsAppInbound(phoneNumberId, lead, id, type, BodyOf(message, type), Timestamp(message), contact?.Name, MediaOf(message, type)), null);
     }
 
     private static (WhatsAppStatus?, (string Code, string Reason)?) ReadStatus(string? phoneNumberId, JsonElement status)
@@ -239,6 +239,12 @@ internal static class WhatsAppWebhook
             _ => null,
         };
     }
+
+    // The media object Meta puts under the type's name; the bytes wait behind the id at the Graph API.
+    private static IReadOnlyList<MediaAttachment> MediaOf(JsonElement message, string type) =>
+        type is "image" or "video" or "document" or "audio" or "sticker" && message.TryGetProperty(type, out var media) && media.ValueKind == JsonValueKind.Object
+            ? [new MediaAttachment(Url: null, String(media, "mime_type"), String(media, "id"), String(media, "caption"), String(media, "sha256"), String(media, "filename"))]
+            : [];
 
     private static DateTimeOffset Timestamp(JsonElement element) =>
         long.TryParse(String(element, "timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)

@@ -16,7 +16,8 @@ public sealed record class InboundMessage(
     [property: Id(4)] DateTimeOffset ReceivedAt,
     [property: Id(5)] string? ContactName,
     [property: Id(6)] KeywordKind? ProviderKeyword = null,
-    [property: Id(7)] Leads.LeadIdentity? Identity = null);
+    [property: Id(7)] Leads.LeadIdentity? Identity = null,
+    [property: Id(8)] IReadOnlyList<MediaAttachment>? Media = null);
 
 /// <summary>What the engine did with an inbound message.</summary>
 public enum InboundOutcome

@@ -63,7 +63,8 @@ public sealed record class OutboundRequest(
     [property: Id(1)] string? Body,
     [property: Id(2)] TemplateRef? Template,
     [property: Id(3)] DateTimeOffset? SendAt,
-    [property: Id(4)] OutboundPurpose Purpose = OutboundPurpose.Standard);
+    [property: Id(4)] OutboundPurpose Purpose = OutboundPurpose.Standard,
+    [property: Id(5)] IReadOnlyList<Messages.MediaAttachment>? Media = null);
 
 /// <summary>Whether a send was accepted now, deferred, or refused.</summary>
 public enum SendDisposition

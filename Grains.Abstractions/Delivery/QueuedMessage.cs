@@ -18,4 +18,5 @@ public sealed record class QueuedMessage(
     [property: Id(5)] DateTimeOffset? AttemptedAt = null,
     [property: Id(6)] int Attempts = 0,
     [property: Id(7)] OutboundPurpose Purpose = OutboundPurpose.Standard,
-    [property: Id(8)] string? TraceParent = null);
+    [property: Id(8)] string? TraceParent = null,
+    [property: Id(9)] IReadOnlyList<Engine.Grains.Abstractions.Messages.MediaAttachment>? Media = null);

@@ -16,4 +16,5 @@ public sealed record class MessageRecord(
     [property: Id(10)] string? ErrorCode,
     [property: Id(11)] DateTimeOffset OccurredAt,
     [property: Id(12)] Conversations.TemplateRef? Template = null,
-    [property: Id(13)] Conversations.OutboundPurpose Purpose = Conversations.OutboundPurpose.Standard);
+    [property: Id(13)] Conversations.OutboundPurpose Purpose = Conversations.OutboundPurpose.Standard,
+    [property: Id(14)] IReadOnlyList<MediaAttachment>? Media = null);

@@ -58,7 +58,7 @@ internal sealed partial class ConversationGrain
         }
         else
         {
-            NotifySender(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose));
+            NotifySender(new QueuedMessage(pending.MessageId, _phone, pending.Request.Body, pending.Request.Template, now, Purpose: pending.Request.Purpose, Media: pending.Request.Media));
             metrics.ScheduledSendReleased(wokenBy, now - pending.DueAt);
         }
 

@@ -83,7 +83,7 @@ internal sealed partial class ConversationGrain(
         // only what is missing; a plain duplicate changes nothing.
         var record = new MessageRecord(
             messageId, _tenantId, _phone, _channel, Direction.Inbound, message.Provider, message.ProviderMessageId,
-            message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt);
+            message.MessageType, message.Body, DeliveryStatus.Received, null, message.ReceivedAt, Media: message.Media);
         var isNew = await conversationLog.TryAppendAsync(record);
         if (isNew)
         {
@@ -222,7 +222,7 @@ internal sealed partial class ConversationGrain(
         if (await conversationLog.TryAppendAsync(record))
         {
             _recent.Add(record);
-            NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose));
+            NotifySender(new QueuedMessage(messageId, _phone, request.Body, request.Template, now, Purpose: request.Purpose, Media: request.Media));
         }
 
         return new SendResult(messageId, SendDisposition.Queued, RejectionCode.None, null, null);
@@ -307,9 +307,9 @@ internal sealed partial class ConversationGrain(
 
     private MessageRecord OutboundRecord(Guid messageId, OutboundRequest request, DeliveryStatus status, DateTimeOffset now) => new(
         messageId, _tenantId, _phone, _channel, Direction.Outbound, Provider.Engine, null,
-        request.Template is null ? "text" : "template",
-        request.Body ?? $"template:{request.Template!.Name}",
-        status, null, now, request.Template, request.Purpose);
+        request.Template is not null ? "template" : request.Media is { Count: > 0 } ? "media" : "text",
+        request.Body ?? (request.Template is { } template ? $"template:{template.Name}" : null),
+        status, null, now, request.Template, request.Purpose, request.Media);
 
     private static SendResult Rejected(Guid messageId, RejectionCode code, string? reason) =>
         new(messageId, SendDisposition.Rejected, code, reason, null);

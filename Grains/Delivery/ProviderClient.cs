@@ -1,11 +1,13 @@
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
+using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 
 namespace Engine.Grains.Delivery;
 
 /// <summary>One outbound message as a provider client sends it, with the trace context that queued it.</summary>
-public sealed record ProviderSendRequest(string TenantId, Guid MessageId, Channel Channel, string To, string? Body, TemplateRef? Template, string? TraceParent = null);
+public sealed record ProviderSendRequest(string TenantId, Guid MessageId, Channel Channel, string To, string? Body, TemplateRef? Template, string? TraceParent = null,
+    IReadOnlyList<MediaAttachment>? Media = null);
 
 /// <summary>How a hand-off to a provider ended.</summary>
 public enum HandOff

@@ -47,7 +47,7 @@ internal sealed partial class ProviderHandOff(ProviderClients providers, TimePro
         string tenantId, TenantSettings tenant, Channel channel, QueuedMessage message, DateTimeOffset startedAt, CancellationToken cancellationToken)
     {
         var client = providers.For(channel);
-        var request = new ProviderSendRequest(tenantId, message.MessageId, channel, message.LeadPhone, message.Body, message.Template, message.TraceParent);
+        var request = new ProviderSendRequest(tenantId, message.MessageId, channel, message.LeadPhone, message.Body, message.Template, message.TraceParent, message.Media);
         var provider = ProviderClients.ProviderOf(channel);
 
         // A lookup that fails is tried again later, never read as "not sent".

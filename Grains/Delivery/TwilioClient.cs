@@ -29,6 +29,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
             sms.MessagingServiceSid is { } service ? new("MessagingServiceSid", service) : new("From", sms.FromNumber),
             new("Body", request.Body ?? ""),
         };
+        fields.AddRange((request.Media ?? []).Select(m => new KeyValuePair<string, string>("MediaUrl", m.Url!)));
         if (engine.Value.PublicBaseUrl is { } publicBase)
         {
             fields.Add(new("StatusCallback", WebhookRoutes.TwilioStatusUrl(publicBase, request.TenantId, request.MessageId)));

@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Messages;
 using Engine.Grains.Abstractions.Tenants;
 using Microsoft.Extensions.Options;
 using Polly.Timeout;
@@ -49,6 +50,17 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
                     ["parameters"] = new JsonArray(template.Parameters.Select(p => (JsonNode)new JsonObject { ["type"] = "text", ["text"] = p }).ToArray()),
                 }),
             };
+        }
+        else if (request.Media is [var media])
+        {
+            // Meta fetches the file from the link; the body rides along as its caption.
+            var type = OutboundMedia.WhatsAppType(media.ContentType!);
+            payload["type"] = type;
+            payload[type] = new JsonObject { ["link"] = media.Url };
+            if (request.Body is { Length: > 0 } caption && OutboundMedia.WhatsAppTakesCaption(type))
+            {
+                payload[type]!["caption"] = caption;
+            }
         }
         else
         {

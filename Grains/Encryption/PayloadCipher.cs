@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.Json;
+using Engine.Grains.Abstractions.Messages;
 
 namespace Engine.Grains.Encryption;
 
@@ -11,6 +13,9 @@ public sealed class PayloadCipher(DataKeys keys)
     /// <summary>The purpose of message_log.body_sealed.</summary>
     public const string MessageBody = "message_log.body";
 
+    /// <summary>The purpose of message_log.media_sealed.</summary>
+    public const string MessageMedia = "message_log.media";
+
     /// <summary>The purpose of events.data_sealed.</summary>
     public const string EventData = "events.data";
 
@@ -21,6 +26,14 @@ public sealed class PayloadCipher(DataKeys keys)
     /// <summary>The text inside <paramref name="sealedText"/>.</summary>
     public async ValueTask<string> OpenAsync(string tenantId, string purpose, byte[] sealedText) =>
         Encoding.UTF8.GetString(SealedBox.Open(await keys.GetAsync(tenantId), sealedText, Encoding.UTF8.GetBytes(purpose)));
+
+    /// <summary>Sealed JSON of a message's media, or null when it has none.</summary>
+    public ValueTask<byte[]?> SealMediaAsync(string tenantId, IReadOnlyList<MediaAttachment>? media) =>
+        SealAsync(tenantId, MessageMedia, media is { Count: > 0 } ? JsonSerializer.Serialize(media) : null);
+
+    /// <summary>A message's media from <see cref="SealMediaAsync"/>.</summary>
+    public async ValueTask<IReadOnlyList<MediaAttachment>?> OpenMediaAsync(string tenantId, byte[]? sealedMedia) =>
+        sealedMedia is null ? null : JsonSerializer.Deserialize<MediaAttachment[]>(await OpenAsync(tenantId, MessageMedia, sealedMedia));
 
     /// <summary>A stored message body: <paramref name="sealedBody"/>, or the clear one of a row written before encryption.</summary>
     public async ValueTask<string?> OpenBodyAsync(string tenantId, byte[]? sealedBody, string? clearBody) =>

@@ -27,16 +27,18 @@ public static class EventJson
         _ => null,
     };
 
-    /// <summary>An event's data without the message body (retention; PostgreSQL does the same with <c>data - 'body'</c>).</summary>
+    /// <summary>An event's data without the message body and media (retention; PostgreSQL does the same with <c>data - 'body' - 'media'</c>).</summary>
     public static string WithoutBody(string dataJson)
     {
         var data = System.Text.Json.Nodes.JsonNode.Parse(dataJson)!.AsObject();
         data.Remove("body");
+        data.Remove("media");
         return data.ToJsonString(Options);
     }
 
-    /// <summary>Whether an event's data carries a message body.</summary>
-    public static bool HasBody(string dataJson) => System.Text.Json.Nodes.JsonNode.Parse(dataJson) is System.Text.Json.Nodes.JsonObject data && data.ContainsKey("body");
+    /// <summary>Whether an event's data carries a message body or media.</summary>
+    public static bool HasBody(string dataJson) =>
+        System.Text.Json.Nodes.JsonNode.Parse(dataJson) is System.Text.Json.Nodes.JsonObject data && (data.ContainsKey("body") || data.ContainsKey("media"));
 
     /// <summary>
     /// An event time as both backends keep it: UTC, in whole microseconds (PostgreSQL's precision), so
@@ -45,13 +47,13 @@ public static class EventJson
     public static DateTimeOffset Instant(DateTimeOffset at) => new(at.UtcTicks - at.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
 
     /// <summary>The event of a message as it is first stored, with its body (both backends use this).</summary>
-    public static EventDraft? OfMessage(MessageRecord m) => Draft(m, m.OccurredAt, MessageData.Of(m, m.Body, at: null));
+    public static EventDraft? OfMessage(MessageRecord m) => Draft(m, m.OccurredAt, MessageData.Of(m, m.Body, m.Media, at: null));
 
     /// <summary>
     /// The event of a status change at <paramref name="at"/>, without the body. The in-memory stores
     /// write it as it is; PostgreSQL writes the same fields in SQL and <see cref="OfStored"/> gives them these bytes.
     /// </summary>
-    public static EventDraft? OfStatusChange(MessageRecord m, DateTimeOffset at) => Draft(m, at, MessageData.Of(m, body: null, Instant(at)));
+    public static EventDraft? OfStatusChange(MessageRecord m, DateTimeOffset at) => Draft(m, at, MessageData.Of(m, body: null, media: null, Instant(at)));
 
     /// <summary>
     /// The data of an event read from <c>events.data</c>, as .NET writes it. Message events there were
@@ -68,15 +70,17 @@ public static class EventJson
         ? new EventDraft($"{type}/{m.MessageId}", m.TenantId, type, $"{m.LeadPhone}/{m.Channel.ToWireName()}", m.LeadPhone, Instant(at), Serialize(data))
         : null;
 
-    // One shape for every message event; body only when the message is first stored, at only on status changes.
+    // One shape for every message event; body and media only when the message is first stored (and
+    // media only when it has some), at only on status changes.
     private sealed record MessageData(
         Guid MessageId, string Phone, string Channel, string Direction, string Provider, string? ProviderMessageId, string MessageType,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Body,
         string Status, string? ErrorCode,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At)
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? At,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MediaAttachment>? Media = null)
     {
-        public static MessageData Of(MessageRecord m, string? body, DateTimeOffset? at) => new(
+        public static MessageData Of(MessageRecord m, string? body, IReadOnlyList<MediaAttachment>? media, DateTimeOffset? at) => new(
             m.MessageId, m.LeadPhone, m.Channel.ToWireName(), m.Direction.ToWireName(), m.Provider.ToWireName(), m.ProviderMessageId,
-            m.MessageType, body, m.Status.ToWireName(), m.ErrorCode, at);
+            m.MessageType, body, m.Status.ToWireName(), m.ErrorCode, at, media is { Count: > 0 } ? media : null);
     }
 }

@@ -148,7 +148,7 @@ internal sealed partial class PartnerWebhookGrain(
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, subscription.Url) { Content = new StringContent(body, Encoding.UTF8) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
-            request.Headers.Add(PartnerWebhookSignature.Header, PartnerWebhookSignature.Create(subscription.Secret, now.ToUnixTimeSeconds(), body));
+            StandardWebhookSignature.Sign(request.Headers, subscription.Secret, evt.EventId, now, body);
             // Headers only: the partner's body is never read, let alone stored.
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             activity?.SetTag(EngineTelemetry.HttpResponseStatusCode, (int)response.StatusCode);

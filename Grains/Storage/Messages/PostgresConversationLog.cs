@@ -42,6 +42,7 @@ public sealed class PostgresConversationLog : IConversationLog
         var row = new AppendRow(
             record,
             await cipher.SealAsync(record.TenantId, PayloadCipher.MessageBody, record.Body),
+            await cipher.SealMediaAsync(record.TenantId, record.Media),
             evt,
             await cipher.SealAsync(record.TenantId, PayloadCipher.EventData, evt?.DataJson));
         var inserted = await _appends.SubmitAsync(row);
@@ -60,16 +61,16 @@ public sealed class PostgresConversationLog : IConversationLog
             WITH input AS (
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
                                      $8::text[], $9::bytea[], $10::text[], $11::smallint[], $12::text[], $13::timestamptz[],
-                                     $14::jsonb[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bytea[])
+                                     $14::jsonb[], $15::text[], $16::text[], $17::text[], $18::text[], $19::bytea[], $20::bytea[])
                     AS i(message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
                          message_type, body_sealed, status, status_rank, error_code, occurred_at,
-                         template, purpose, event_id, event_type, event_subject, event_data)
+                         template, purpose, event_id, event_type, event_subject, event_data, media_sealed)
             ), inserted AS (
                 INSERT INTO message_log
                     (message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                     message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose)
+                     message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose, media_sealed)
                 SELECT message_id, tenant_id, lead_phone, channel, direction, provider, provider_message_id,
-                       message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose
+                       message_type, body_sealed, status, status_rank, error_code, occurred_at, template, purpose, media_sealed
                 FROM input
                 ON CONFLICT DO NOTHING
                 RETURNING message_id
@@ -101,6 +102,7 @@ public sealed class PostgresConversationLog : IConversationLog
         command.AddColumn(rows.Select(r => r.Event?.Type).ToArray());
         command.AddColumn(rows.Select(r => r.Event?.Subject).ToArray());
         command.AddColumn(rows.Select(r => r.SealedEvent).ToArray(), NpgsqlDbType.Bytea);
+        command.AddColumn(rows.Select(r => r.SealedMedia).ToArray(), NpgsqlDbType.Bytea);
         var inserted = await command.ReadKeysAsync<Guid>();
         return rows.Select(r => inserted.Contains(r.Record.MessageId)).ToArray();
     }
@@ -267,7 +269,7 @@ public sealed class PostgresConversationLog : IConversationLog
         CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at, template::text, purpose, body_sealed
+            SELECT message_id, direction, provider, provider_message_id, message_type, body, status, error_code, occurred_at, template::text, purpose, body_sealed, media_sealed
             FROM message_log
             WHERE tenant_id = $1 AND lead_phone = $2 AND channel = $3
               AND ($4::timestamptz IS NULL OR (occurred_at, message_id) < ($4, $5))
@@ -298,7 +300,8 @@ public sealed class PostgresConversationLog : IConversationLog
                 reader.IsDBNull(7) ? null : reader.GetString(7),
                 reader.GetFieldValue<DateTimeOffset>(8),
                 reader.IsDBNull(9) ? null : JsonSerializer.Deserialize<TemplateRef>(reader.GetString(9)),
-                PurposeNames.ParsePurpose(reader.GetString(10))));
+                PurposeNames.ParsePurpose(reader.GetString(10)),
+                await cipher.OpenMediaAsync(tenantId, reader.IsDBNull(12) ? null : reader.GetFieldValue<byte[]>(12))));
         }
 
         return records;
@@ -335,6 +338,6 @@ public sealed class PostgresConversationLog : IConversationLog
     // PostgreSQL's: both backends then write the same times, and a test's fake clock reaches the database.
     private DateTimeOffset Now => EventJson.Instant(time.GetUtcNow());
 
-    /// <summary>A message ready for the batch insert: body and event already sealed.</summary>
-    private sealed record AppendRow(MessageRecord Record, byte[]? SealedBody, EventDraft? Event, byte[]? SealedEvent);
+    /// <summary>A message ready for the batch insert: body, media and event already sealed.</summary>
+    private sealed record AppendRow(MessageRecord Record, byte[]? SealedBody, byte[]? SealedMedia, EventDraft? Event, byte[]? SealedEvent);
 }

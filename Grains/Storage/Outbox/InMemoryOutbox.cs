@@ -15,7 +15,7 @@ public sealed class InMemoryOutbox(InMemoryMessageTable table) : IOutbox
             .Where(m => m.TenantId == tenantId && m.Channel == channel && m.Direction == Direction.Outbound && m.Status == DeliveryStatus.Queued)
             .OrderBy(m => m.OccurredAt).ThenBy(m => m.MessageId)
             .Take(limit)
-            .Select(m => new QueuedMessage(m.MessageId, m.LeadPhone, m.Body, m.Template, m.OccurredAt, table.AttemptedAt(m.MessageId), Purpose: m.Purpose))
+            .Select(m => new QueuedMessage(m.MessageId, m.LeadPhone, m.Body, m.Template, m.OccurredAt, table.AttemptedAt(m.MessageId), Purpose: m.Purpose, Media: m.Media))
             .ToArray();
         return Task.FromResult(items);
     }

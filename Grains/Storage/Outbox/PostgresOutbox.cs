@@ -20,7 +20,7 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
     public async Task<IReadOnlyList<QueuedMessage>> ReadAsync(string tenantId, Channel channel, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT message_id, lead_phone, body, template, occurred_at, attempted_at, attempts, purpose, body_sealed
+            SELECT message_id, lead_phone, body, template, occurred_at, attempted_at, attempts, purpose, body_sealed, media_sealed
             FROM message_log
             WHERE tenant_id = $1 AND channel = $2 AND direction = 'outbound' AND status = 'queued'
             ORDER BY occurred_at, message_id
@@ -41,7 +41,8 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
                 reader.GetFieldValue<DateTimeOffset>(4),
                 reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
                 reader.GetInt16(6),
-                PurposeNames.ParsePurpose(reader.GetString(7))));
+                PurposeNames.ParsePurpose(reader.GetString(7)),
+                Media: await cipher.OpenMediaAsync(tenantId, reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9))));
         }
 
         return items;

@@ -15,10 +15,10 @@ public sealed class InMemoryMessageRetention(
         int messages;
         lock (table.Gate)
         {
-            var doomed = Expired(tenantId, before).Where(m => m.Body is not null).Take(batchSize).ToArray();
+            var doomed = Expired(tenantId, before).Where(m => m.Body is not null || m.Media is not null).Take(batchSize).ToArray();
             foreach (var message in doomed)
             {
-                table.Put(message with { Body = null });
+                table.Put(message with { Body = null, Media = null });
             }
 
             messages = doomed.Length;

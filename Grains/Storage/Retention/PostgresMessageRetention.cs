@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Engine.Grains.Events;
 using Engine.Grains.Encryption;
 using Npgsql;
 
@@ -12,10 +12,10 @@ public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource, Payloa
     private const string BlankMessagesSql = """
         WITH doomed AS (
             SELECT message_id FROM message_log
-            WHERE tenant_id = $1 AND occurred_at < $2 AND (body IS NOT NULL OR body_sealed IS NOT NULL) AND status NOT IN ('queued', 'scheduled')
+            WHERE tenant_id = $1 AND occurred_at < $2 AND (body IS NOT NULL OR body_sealed IS NOT NULL OR media_sealed IS NOT NULL) AND status NOT IN ('queued', 'scheduled')
             ORDER BY message_id LIMIT $3 FOR UPDATE
         ), blanked AS (
-            UPDATE message_log m SET body = NULL, body_sealed = NULL FROM doomed d WHERE m.message_id = d.message_id RETURNING 1
+            UPDATE message_log m SET body = NULL, body_sealed = NULL, media_sealed = NULL FROM doomed d WHERE m.message_id = d.message_id RETURNING 1
         )
         SELECT count(*)::int FROM blanked
         """;
@@ -23,10 +23,10 @@ public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource, Payloa
     private const string StripEventsSql = """
         WITH doomed AS (
             SELECT event_seq FROM events
-            WHERE tenant_id = $1 AND occurred_at < $2 AND data ? 'body'
+            WHERE tenant_id = $1 AND occurred_at < $2 AND (data ? 'body' OR data ? 'media')
             ORDER BY event_seq LIMIT $3 FOR UPDATE
         ), stripped AS (
-            UPDATE events e SET data = e.data - 'body' FROM doomed d WHERE e.event_seq = d.event_seq RETURNING e.cursor
+            UPDATE events e SET data = e.data - 'body' - 'media' FROM doomed d WHERE e.event_seq = d.event_seq RETURNING e.cursor
         )
         SELECT count(*)::int, coalesce(max(cursor), 0) FROM stripped
         """;
@@ -94,11 +94,10 @@ public sealed class PostgresMessageRetention(NpgsqlDataSource dataSource, Payloa
         var lastCursor = 0L;
         foreach (var (seq, data) in sealedEvents)
         {
-            var json = JsonNode.Parse(await cipher.OpenEventDataAsync(tenantId, data, null))!.AsObject();
-            json.Remove("body");
+            var json = EventJson.WithoutBody(await cipher.OpenEventDataAsync(tenantId, data, null));
             await using var update = new NpgsqlCommand("UPDATE events SET data = $1::jsonb, data_sealed = NULL WHERE event_seq = $2 RETURNING coalesce(cursor, 0)", connection, transaction)
             {
-                Parameters = { new() { Value = json.ToJsonString() }, new() { Value = seq } },
+                Parameters = { new() { Value = json }, new() { Value = seq } },
             };
             lastCursor = Math.Max(lastCursor, (long)(await update.ExecuteScalarAsync(cancellationToken))!);
         }

@@ -1,18 +1,28 @@
 using System.Collections.Concurrent;
+using Engine.Grains.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace Engine.Gateway.Tests.Events;
 
+/// <summary>One delivery as the partner got it: the body, the Standard Webhooks headers and the answer it gave.</summary>
+internal sealed record PartnerDelivery(string Body, IReadOnlyDictionary<string, string> Headers, int Status)
+{
+    public string WebhookId => Headers[StandardWebhookSignature.IdHeader];
+}
+
 /// <summary>A partner's webhook receiver on loopback that can refuse the first N deliveries (or all).</summary>
 internal sealed class PartnerServer : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<(string Body, string Signature, int Status)> _received = new();
+    private static readonly string[] SignatureHeaders =
+        [StandardWebhookSignature.IdHeader, StandardWebhookSignature.TimestampHeader, StandardWebhookSignature.SignatureHeader];
+
+    private readonly ConcurrentQueue<PartnerDelivery> _received = new();
     private WebApplication _app = null!;
     private int _failuresLeft;
 
     public string Url { get; private set; } = "";
-    public IReadOnlyList<(string Body, string Signature, int Status)> Received => _received.ToArray();
+    public IReadOnlyList<PartnerDelivery> Received => _received.ToArray();
 
     /// <summary>Starts the receiver; refusals answer 500 with <paramref name="failureBody"/>.</summary>
     public static async Task<PartnerServer> StartAsync(int failFirst, string failureBody = "")
@@ -25,7 +35,8 @@ internal sealed class PartnerServer : IAsyncDisposable
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var status = Interlocked.Decrement(ref server._failuresLeft) >= 0 ? 500 : 204;
-            server._received.Enqueue((body, request.Headers["Engine-Signature"].ToString(), status));
+            var headers = SignatureHeaders.Where(request.Headers.ContainsKey).ToDictionary(name => name, name => request.Headers[name].ToString());
+            server._received.Enqueue(new PartnerDelivery(body, headers, status));
             return status == 500 ? Results.Text(failureBody, statusCode: status) : Results.StatusCode(status);
         });
         await server._app.StartAsync();

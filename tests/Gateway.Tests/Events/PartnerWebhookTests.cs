@@ -13,7 +13,7 @@ public sealed class PartnerWebhookTests(GatewayFixture fixture)
     private PartnerWebhookService.PartnerWebhookServiceClient Webhooks => new(fixture.Grpc);
 
     [Fact]
-    public async Task FailingPartner_IsRetried_UntilItAccepts_InOrder_WithVerifiableSignatures()
+    public async Task FailingPartner_IsRetried_UntilItAccepts_InOrder_AndTheStandardWebhooksPackageVerifiesEachDelivery()
     {
         await using var partner = await PartnerServer.StartAsync(failFirst: 2);
         var tenant = await fixture.CreateTenantAsync();
@@ -28,8 +28,18 @@ public sealed class PartnerWebhookTests(GatewayFixture fixture)
         Assert.Equal(["lead.created", "message.received"], types);
         var cursors = accepted.Select(r => long.Parse(JsonDocument.Parse(r.Body).RootElement.GetProperty("cursor").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(cursors.Order(), cursors);
-        Assert.All(accepted, r => Assert.True(PartnerWebhookSignature.Verify(created.Secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
-        Assert.False(PartnerWebhookSignature.Verify("wrong-secret", accepted[0].Signature, accepted[0].Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.StartsWith("whsec_", created.Secret, StringComparison.Ordinal);
+        Assert.All(accepted, r => Assert.Equal(JsonDocument.Parse(r.Body).RootElement.GetProperty("id").GetString(), r.WebhookId));
+        Assert.All(partner.Received.Where(r => r.Status == 500), r => Assert.Equal(accepted[0].WebhookId, r.WebhookId)); // retries keep the id
+        foreach (var delivery in accepted)
+        {
+            Assert.Equal("ok", await StandardWebhooksPackage.VerifyAsync(created.Secret, delivery.Headers, delivery.Body));
+        }
+
+        Assert.Equal("WebhookVerificationError: No matching signature found",
+            await StandardWebhooksPackage.VerifyAsync(StandardWebhookSignature.NewSecret(), accepted[0].Headers, accepted[0].Body));
+        Assert.Equal("WebhookVerificationError: No matching signature found",
+            await StandardWebhooksPackage.VerifyAsync(created.Secret, accepted[0].Headers, accepted[0].Body + " "));
     }
 
     [Fact]

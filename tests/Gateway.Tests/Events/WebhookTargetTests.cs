@@ -3,6 +3,7 @@ using Engine.Gateway.Tests.Grpc;
 using Engine.Gateway.Tests.Webhooks;
 using Engine.Grains.Abstractions.Events;
 using Engine.Grains.Abstractions.Tenants;
+using Engine.Grains.Events;
 using Engine.TestSupport;
 using Grpc.Core;
 
@@ -42,7 +43,7 @@ public sealed class WebhookTargetTests(PublicWebhookTargetsFixture fixture) : IC
         var tenant = await fixture.CreateTenantAsync();
         // Straight on the tenant grain, as if the URL had passed the check and its name was re-pointed since.
         await fixture.Cluster.GetGrain<ITenantGrain>(tenant.Id).AddWebhookSubscriptionAsync(
-            new WebhookSubscription("rebound", partner.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal), [], "secret", DateTimeOffset.UtcNow));
+            new WebhookSubscription("rebound", partner.Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal), [], StandardWebhookSignature.NewSecret(), DateTimeOffset.UtcNow));
 
         var response = await fixture.Http.SendAsync(Signed.Twilio(fixture, tenant, $"/webhooks/twilio/{tenant.Id}",
             Signed.TwilioInbound($"SM{Guid.NewGuid():N}", "+12125556101", "hello inside")));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Conversations;
 using Engine.Grains.Abstractions.Events;
@@ -41,6 +42,7 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
             inMemory.Select(e => e.Type));
         Assert.Equal(inMemory.Count, postgres.Count);
         Assert.All(inMemory.Zip(postgres), pair => Assert.Equal(AsReceived(pair.First), AsReceived(pair.Second)));
+        Assert.All(inMemory, e => Assert.Equal(e.Type == EventTypes.MessageQueued, JsonDocument.Parse(e.DataJson).RootElement.TryGetProperty("media", out _))); // first events only
     }
 
     // What partners and subscribers receive, as one text for a readable diff; cursors are the relay's.
@@ -72,7 +74,7 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
         return await log.ReadAsync(tenantId, 0, 100);
     }
 
-    /// <summary>Five messages of one lead, each taken down another path that writes a status event.</summary>
+    /// <summary>Five messages of one lead (with media), each taken down another path that writes a status event.</summary>
     private sealed class Story(string tenantId)
     {
         private const string Phone = "+12125550142";
@@ -114,7 +116,8 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
         private static void Tick(FakeTimeProvider time) => time.Advance(TimeSpan.FromTicks(12_345_678));
 
         private MessageRecord Outbound(Guid id, DeliveryStatus status, FakeTimeProvider time) => new(
-            id, tenantId, Phone, Channel.Sms, Direction.Outbound, Provider.Twilio, null, "text", "Still looking? ✓ <3", status, null, time.GetUtcNow());
+            id, tenantId, Phone, Channel.Sms, Direction.Outbound, Provider.Twilio, null, "media", "Still looking? ✓ <3", status, null, time.GetUtcNow(),
+            Media: [new MediaAttachment("https://cdn.example/plan.png?a=1&b=<2>", "image/png", Caption: "plan ✓")]);
     }
 
     // No relay to poke: the test gives out the cursors itself.
