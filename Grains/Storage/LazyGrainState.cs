@@ -15,9 +15,6 @@ public sealed class LazyGrainState<TState>(IServiceProvider services, GrainId gr
     private readonly GrainState<TState> _stored = new(new TState());
     private Task? _read;
 
-    /// <summary>Whether a row is stored (after <see cref="GetAsync"/>).</summary>
-    public bool RecordExists => _stored.RecordExists;
-
     /// <summary>The state, read from storage on the first call; a failed read is tried again on the next.</summary>
     public async ValueTask<TState> GetAsync()
     {
