@@ -31,12 +31,14 @@ public sealed class MetricsTests(GatewayFixture fixture)
         var conversations = new ConversationService.ConversationServiceClient(fixture.Grpc);
         await conversations.SendMessageAsync(
             new SendMessageRequest { TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "metrics, please" }, fixture.AdminAuth);
-        // A send for a moment later is released by the conversation's timer.
-        await conversations.SendMessageAsync(new SendMessageRequest
+        // A send for a few seconds later is released by the conversation's timer. The margin is wide
+        // enough that a slow call still reaches the grain before the send time (else it is queued at once).
+        var later = await conversations.SendMessageAsync(new SendMessageRequest
         {
             TenantId = tenant.Id, Phone = phone, Channel = Channel.Sms, Body = "metrics, later",
-            SendAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(1)),
+            SendAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(5)),
         }, fixture.AdminAuth);
+        Assert.Equal(SendStatus.Scheduled, later.Status);
 
         // The silo hands off and scrapes show it; the status callbacks then reach the gateway's webhooks.
         var silo = await Eventually.GetAsync(() => fixture.SiloHttp.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
