@@ -57,11 +57,20 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
 
     /// <summary>
     /// Events after <paramref name="afterCursor"/>, or null when the buffer does not hold the next one
-    /// (the caller then reads PostgreSQL).
+    /// or Redis cannot be reached (the caller then reads PostgreSQL).
     /// </summary>
     public async Task<IReadOnlyList<EngineEvent>?> ReadAfterAsync(string tenantId, long afterCursor, int limit)
     {
-        var entries = await redis.GetDatabase().StreamRangeAsync(StreamKey(tenantId), $"{afterCursor + 1}-0", "+", count: limit);
+        StreamEntry[] entries;
+        try
+        {
+            entries = await redis.GetDatabase().StreamRangeAsync(StreamKey(tenantId), $"{afterCursor + 1}-0", "+", count: limit);
+        }
+        catch (RedisException)
+        {
+            return null; // a buffer only: PostgreSQL has every published event while Redis reconnects
+        }
+
         // Nothing here, or not the very next cursor (trimmed away, Redis restarted empty, a relay still
         // catching up): the caller asks PostgreSQL, which has every published event.
         if (entries.Length == 0 || CursorOf(entries[0].Id) != afterCursor + 1)
@@ -72,11 +81,24 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         return entries.Select(e => JsonSerializer.Deserialize<EngineEvent>((string)e["event"]!)!).ToArray();
     }
 
-    /// <summary>Completes when the tenant publishes next, or after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Completes when the tenant publishes next, or after <paramref name="timeout"/> (at once to wait it
+    /// out, when Redis cannot be reached).
+    /// </summary>
     public async Task WaitAsync(string tenantId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var published = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(NotifyChannel(tenantId)));
+        ChannelMessageQueue channel;
+        try
+        {
+            channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(NotifyChannel(tenantId)));
+        }
+        catch (RedisException)
+        {
+            await Task.Delay(timeout, cancellationToken); // no notification while Redis reconnects: poll
+            return;
+        }
+
         channel.OnMessage(_ => published.TrySetResult());
         try
         {
@@ -87,7 +109,19 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         }
         finally
         {
+            await UnsubscribeAsync(channel);
+        }
+    }
+
+    // Redis may have gone away while we waited; the subscription then ends with the connection.
+    private static async Task UnsubscribeAsync(ChannelMessageQueue channel)
+    {
+        try
+        {
             await channel.UnsubscribeAsync();
+        }
+        catch (RedisException)
+        {
         }
     }
 
