@@ -22,6 +22,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization.Serializers;
 using Orleans.Storage;
 using Engine.Grains.Storage.Automation;
 using Engine.Grains.Storage.Consent;
@@ -134,7 +136,8 @@ public static partial class EngineHostingExtensions
             builder.Services.AddSingleton<IAuditLog, InMemoryAuditLog>();
             builder.Services.AddSingleton<IDataKeyStore, InMemoryDataKeyStore>().AddSingleton<DataKeys>().AddSingleton<PayloadCipher>();
             builder.Services.AddErasure(AddressHasher.FromSettings(builder.Configuration.GetEngineSettings().SuppressionKey, generateIfMissing: true));
-            StoreStateInOrleansFormat<MemoryGrainStorageOptions>(builder.Services);
+            builder.Services.AddOptions<MemoryGrainStorageOptions>(GrainStorage.Name)
+                .PostConfigure<Orleans.Serialization.Serializer, DataKeys>((options, serializer, keys) => options.GrainStorageSerializer = StateSerializer(serializer, keys));
             builder.UseOrleans(silo => silo
                 .UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId)
                 .AddMemoryGrainStorage(GrainStorage.Name)
@@ -243,9 +246,12 @@ public static partial class EngineHostingExtensions
     /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
     public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString)
     {
-        silo.AddAdoNetGrainStorage(GrainStorage.Name, o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString))
-            .UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
-        StoreStateInOrleansFormat<AdoNetGrainStorageOptions>(silo.Services);
+        silo.Services.AddGrainStorage(GrainStorage.Name, (services, _) => new PostgresGrainStorage(
+            services.GetRequiredService<NpgsqlDataSource>(),
+            StateSerializer(services.GetRequiredService<Orleans.Serialization.Serializer>(), services.GetRequiredService<DataKeys>()),
+            services.GetRequiredService<IActivatorProvider>(),
+            services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (Invariant, connectionString));
         return silo;
     }
 
@@ -254,11 +260,8 @@ public static partial class EngineHostingExtensions
     // reading, fills in the objects a state's initialisers created, so a shared default such as
     // LeadProfile.Empty would be overwritten with one lead's data and show up on every new lead.
     // The payload is then sealed whole, so secrets and personal data in state are never stored in clear.
-    private static void StoreStateInOrleansFormat<TOptions>(IServiceCollection services)
-        where TOptions : class, IStorageProviderSerializerOptions =>
-        services.AddOptions<TOptions>(GrainStorage.Name)
-            .PostConfigure<Orleans.Serialization.Serializer, DataKeys>((options, serializer, keys) =>
-                options.GrainStorageSerializer = new SealedGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), keys));
+    private static SealedGrainStorageSerializer StateSerializer(Orleans.Serialization.Serializer serializer, DataKeys keys) =>
+        new SealedGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), keys);
 
     /// <summary>
     /// The message log, consent ledger, automation log, event log, audit log and data keys on the

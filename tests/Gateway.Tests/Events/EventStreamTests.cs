@@ -117,6 +117,38 @@ public sealed class EventStreamTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task RedisDown_SubscribeReadsPostgres_AndStillGetsLiveEvents()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(2);
+        await ReadAsync(tenant.Id, key, 0, 4); // published while Redis was up
+
+        await fixture.Redis.StopAsync();
+        try
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var call = Events.Subscribe(new SubscribeRequest { TenantId = tenant.Id, AfterCursor = 0 }, key, cancellationToken: cancel.Token);
+            var events = new List<Event>();
+            while (events.Count < 4 && await call.ResponseStream.MoveNext(cancel.Token))
+            {
+                events.Add(call.ResponseStream.Current);
+            }
+
+            // While the stream waits with no Redis notification, a new lead writes to the same tenant.
+            await SendInboundAsync(tenant, 2, 1);
+            while (events.Count < 6 && await call.ResponseStream.MoveNext(cancel.Token))
+            {
+                events.Add(call.ResponseStream.Current);
+            }
+
+            Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Cursor));
+        }
+        finally
+        {
+            await fixture.Redis.StartAsync();
+        }
+    }
+
+    [Fact]
     public async Task SiloRestart_LosesNoEvent_AndCursorsStayDense()
     {
         var (tenant, key) = await TenantWithTrafficAsync(2);
