@@ -27,6 +27,11 @@ internal static class ImportBenchmark
 
         Console.WriteLine($"measuring the raw single-row insert ceiling with {BenchmarkCluster.PoolSize} connections...");
         var raw = await RawInsertCeiling.MeasureAsync(cluster.ConnectionString, BenchmarkCluster.PoolSize, TimeSpan.FromSeconds(8));
+        foreach (var reason in summaries.SelectMany(s => s.Errors).GroupBy(e => e.Reason).OrderByDescending(g => g.Count()).Take(5))
+        {
+            Console.WriteLine($"  refused {reason.Count()}x: {reason.Key} (e.g. {reason.First().Phone})");
+        }
+
         Console.WriteLine($"imported {imported} of {Leads} in {elapsed.TotalSeconds:F1} s: {rowsPerSecond:F0} rows/s = {rowsPerSecond / raw:F3} of the raw ceiling ({raw:F0}/s); {refused} refused");
         await Results.WriteAsync("import-leads", new
         {
