@@ -12,7 +12,8 @@ namespace Engine.Grains.Events;
 /// Publishes a tenant's events: assigns cursors in commit order in PostgreSQL, adds them to the Redis
 /// stream, then pokes the tenant's partner webhooks. After a restart, or after any failure on that
 /// path, it first re-publishes what PostgreSQL has beyond the stream's end, so nothing newer enters the
-/// stream ahead of an assigned batch (a reader of Redis would skip its cursors). A one-second timer
+/// stream ahead of an assigned batch (a reader of Redis would skip its cursors). While Redis cannot be
+/// reached it goes on assigning cursors, and subscribers read them from PostgreSQL. A one-second timer
 /// catches pokes that arrived while a batch was being published. Each batch is a span of its own trace
 /// ("event-relay publish"), linked to the writes that poked it; partner deliveries it pokes run under it.
 /// </summary>
@@ -24,6 +25,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
     private const int MaxLinks = 32;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RedisRetry = TimeSpan.FromSeconds(2);
 
     // Scans for unpublished events start a little below the highest sequence already published: a
     // write still in flight holds a slightly lower sequence and commits a moment later. Starting there
@@ -35,6 +37,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
 
     private readonly RedisEventBus? _bus = services.GetService<RedisEventBus>();
     private bool _busCaughtUp;
+    private DateTimeOffset _busRetryAt;
     private IGrainTimer? _soon;
     private readonly List<ActivityLink> _pokedBy = []; // the writes that poked since the last publishing turn, while tracing
 
@@ -73,10 +76,9 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
         _pokedBy.Clear();
         try
         {
-            if (_bus is not null && !_busCaughtUp)
-            {
-                await CatchUpBusAsync(_bus);
-            }
+            // Cursors are assigned in PostgreSQL whether or not Redis answers: subscribers read PostgreSQL
+            // while the stream is behind, so a Redis outage delays no event.
+            var bus = _bus is not null && await TryCatchUpBusAsync(_bus) ? _bus : null;
 
             var now = DateTimeOffset.UtcNow;
             var fromSequence = now - _lastFullScan > FullScanInterval ? 0 : Math.Max(0, _maxSequence - SequenceMargin);
@@ -98,11 +100,9 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
                 activity?.SetTag(EngineTelemetry.TenantId, TenantId).SetTag(EngineTelemetry.EventCount, batch.Count);
                 pokedBy = [];
 
-                if (_bus is not null)
+                if (bus is not null && !await TryPublishAsync(bus, batch))
                 {
-                    _busCaughtUp = false; // until this batch is in the stream
-                    await _bus.PublishAsync(TenantId, batch);
-                    _busCaughtUp = true;
+                    bus = null; // not again this turn: the next one catches the stream up first
                 }
 
                 await PokeSubscriptionsAsync();
@@ -131,22 +131,65 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
         }
     }
 
-    private async Task CatchUpBusAsync(RedisEventBus bus)
+    // False while Redis cannot be reached; after a failure it is tried again only once RedisRetry has passed,
+    // so an outage does not hold every publishing turn for the client's timeout.
+    private async Task<bool> TryCatchUpBusAsync(RedisEventBus bus)
     {
-        var published = await bus.LastCursorAsync(TenantId);
-        while (true)
+        if (_busCaughtUp)
         {
-            var missing = await events.ReadAsync(TenantId, published, BatchSize);
-            if (missing.Count == 0)
-            {
-                break;
-            }
-
-            await bus.PublishAsync(TenantId, missing);
-            published = missing[^1].Cursor;
+            return true;
         }
 
-        _busCaughtUp = true;
+        if (DateTimeOffset.UtcNow < _busRetryAt)
+        {
+            return false;
+        }
+
+        try
+        {
+            var published = await bus.LastCursorAsync(TenantId);
+            while (true)
+            {
+                var missing = await events.ReadAsync(TenantId, published, BatchSize);
+                if (missing.Count == 0)
+                {
+                    break;
+                }
+
+                await bus.PublishAsync(TenantId, missing);
+                published = missing[^1].Cursor;
+            }
+
+            _busCaughtUp = true;
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            BusFailed(e);
+        }
+
+        return _busCaughtUp;
+    }
+
+    private async Task<bool> TryPublishAsync(RedisEventBus bus, IReadOnlyList<EngineEvent> batch)
+    {
+        _busCaughtUp = false; // until this batch is in the stream
+        try
+        {
+            await bus.PublishAsync(TenantId, batch);
+            _busCaughtUp = true;
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            BusFailed(e);
+        }
+
+        return _busCaughtUp;
+    }
+
+    private void BusFailed(StackExchange.Redis.RedisException e)
+    {
+        _busRetryAt = DateTimeOffset.UtcNow + RedisRetry;
+        LogPublishFailed(logger, TenantId, e.GetType().Name, e.Message);
     }
 
     [LoggerMessage(EventId = 2401, EventName = "EventPublishFailed", Level = LogLevel.Warning,

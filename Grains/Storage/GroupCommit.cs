@@ -7,10 +7,11 @@ namespace Engine.Grains.Storage;
 /// its row went into. Batches form only under load: a flush takes whatever waits when it starts, so a
 /// lone row is written at once and costs no extra latency. Under load a commit (and its WAL flush)
 /// serves a whole batch instead of one row, which is what bounds throughput on a small machine.
-/// A batch that fails is written again row by row, so one bad row fails only its own caller.
+/// A batch that a row's data fails is written again row by row, so one bad row fails only its own caller;
+/// any other failure (the connection, a timeout) fails every caller in the batch, as it would alone.
 /// </summary>
-/// <remarks>Rows with the same key never share a batch: the later one waits for the next, so each
-/// caller's outcome (inserted or not, moved or not) is its own.</remarks>
+/// <remarks>Rows with the same key never share a batch: the later one goes into a later batch (which may
+/// run alongside), so each caller's outcome (inserted or not, moved or not) is its own.</remarks>
 internal sealed class GroupCommit<TItem, TResult>(
     Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> write,
     Func<TItem, object> key,
@@ -92,7 +93,7 @@ internal sealed class GroupCommit<TItem, TResult>(
                 batch[i].Completion.TrySetResult(results[i]);
             }
         }
-        catch (Exception) when (batch.Count > 1)
+        catch (Exception e) when (batch.Count > 1 && CouldBeOneRow(e))
         {
             foreach (var pending in batch)
             {
@@ -101,9 +102,20 @@ internal sealed class GroupCommit<TItem, TResult>(
         }
         catch (Exception e)
         {
-            batch[0].Completion.TrySetException(e);
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(e);
+            }
         }
     }
+
+    // A row's data (classes 22 and 23, a trigger's RAISE) or a deadlock with another batch (class 40)
+    // rolled the statement back, so each row can be written alone. Any other failure (a lost connection,
+    // a timeout) may have come after the commit and is every caller's to see: a row written again after
+    // it would find itself already written and report it as a conflict.
+    private static bool CouldBeOneRow(Exception e) =>
+        e is Npgsql.PostgresException { SqlState: var state } && (state is "P0001" || state.StartsWith("22", StringComparison.Ordinal)
+            || state.StartsWith("23", StringComparison.Ordinal) || state.StartsWith("40", StringComparison.Ordinal));
 
     private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Completion);
 }

@@ -51,7 +51,7 @@ internal sealed class PostgresGrainStorage : IGrainStorage
     /// <summary>Empties the row (as the ADO.NET provider does: the row and its version stay).</summary>
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (grainState.ETag is not null)
+        if (!string.IsNullOrWhiteSpace(grainState.ETag))
         {
             grainState.ETag = await WriteAsync(stateName, grainId, grainState.ETag, payload: null);
         }
@@ -62,7 +62,7 @@ internal sealed class PostgresGrainStorage : IGrainStorage
 
     private async Task<string> WriteAsync(string stateName, GrainId grainId, string? etag, byte[]? payload)
     {
-        int? expected = etag is null ? null : int.Parse(etag, CultureInfo.InvariantCulture);
+        int? expected = string.IsNullOrWhiteSpace(etag) ? null : int.Parse(etag, CultureInfo.InvariantCulture);
         var written = await _writes.SubmitAsync(new StateWrite(StateRow.Of(stateName, grainId), expected, payload));
         return written?.ToString(CultureInfo.InvariantCulture)
             ?? throw new InconsistentStateException(

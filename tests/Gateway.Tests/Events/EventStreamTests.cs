@@ -133,14 +133,15 @@ public sealed class EventStreamTests(GatewayFixture fixture)
                 events.Add(call.ResponseStream.Current);
             }
 
-            // While the stream waits with no Redis notification, a new lead writes to the same tenant.
-            await SendInboundAsync(tenant, 2, 1);
-            while (events.Count < 6 && await call.ResponseStream.MoveNext(cancel.Token))
+            // While the stream waits with no Redis notification, three new leads write, one after another:
+            // the relay publishes several batches with Redis gone, and each must still get its cursors.
+            await SendInboundAsync(tenant, 2, 3);
+            while (events.Count < 10 && await call.ResponseStream.MoveNext(cancel.Token))
             {
                 events.Add(call.ResponseStream.Current);
             }
 
-            Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Cursor));
+            Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), events.Select(e => e.Cursor));
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Npgsql;
 using Engine.Grains.Storage;
 
 namespace Engine.Grains.Tests.Storage;
@@ -39,9 +40,9 @@ public sealed class GroupCommitTests
     }
 
     [Fact]
-    public async Task ABatchThatFails_IsWrittenRowByRow_SoOnlyTheBadRowFails()
+    public async Task ABatchThatARowFails_IsWrittenRowByRow_SoOnlyTheBadRowFails()
     {
-        var writer = new HeldWriter<int>(rows => rows.Contains(-1) ? throw new InvalidOperationException("bad row") : rows);
+        var writer = new HeldWriter<int>(rows => rows.Contains(-1) ? throw new PostgresException("bad row", "ERROR", "ERROR", "23505") : rows);
         var commit = new GroupCommit<int, int>(writer.WriteAsync, row => row, maxBatch: 10, maxConcurrentWrites: 1);
 
         var held = commit.SubmitAsync(0);
@@ -53,7 +54,29 @@ public sealed class GroupCommitTests
         await held;
         int[] stored = await Task.WhenAll(good);
         Assert.Equal([1, 2], stored);
-        Assert.Equal("bad row", (await Assert.ThrowsAsync<InvalidOperationException>(() => bad)).Message);
+        Assert.Equal("23505", (await Assert.ThrowsAsync<PostgresException>(() => bad)).SqlState);
+    }
+
+    // The statement may have committed before the connection went: writing its rows again would find
+    // them written and answer "already there" (or a version conflict) for a write that succeeded.
+    [Fact]
+    public async Task ABatchThatLosesItsConnection_FailsEveryCaller_WithoutWritingAgain()
+    {
+        var writer = new HeldWriter<int>(rows => rows.Count > 1 ? throw new NpgsqlException("connection lost") : rows);
+        var commit = new GroupCommit<int, int>(writer.WriteAsync, row => row, maxBatch: 10, maxConcurrentWrites: 1);
+
+        var held = commit.SubmitAsync(0);
+        await writer.Entered;
+        var batched = new[] { 1, 2, 3 }.Select(commit.SubmitAsync).ToArray();
+        writer.Release();
+
+        await held;
+        foreach (var row in batched)
+        {
+            await Assert.ThrowsAsync<NpgsqlException>(() => row);
+        }
+
+        Assert.Equal([[0], [1, 2, 3]], writer.Batches);
     }
 
     /// <summary>Records every batch and holds the first until released, so rows submitted meanwhile queue behind it.</summary>
