@@ -69,6 +69,7 @@ internal sealed class LeadGrain(
 
     public async Task<LeadUpsert> UpsertAsync(LeadProfilePatch patch)
     {
+        await AnnounceCreationIfPendingAsync(); // a retry finishes what a failure after the creation left
         var created = !state.State.Exists;
         var profile = Apply(state.State.Profile, patch);
         var identity = state.State.Identity.Merge(patch.Identity);
@@ -85,12 +86,9 @@ internal sealed class LeadGrain(
         if (created)
         {
             await this.WriteOrDeactivateAsync(() => events.AppendAsync(LeadEvent(EventTypes.LeadCreated))); // before the state, as in RecordConsentAsync
+            state.State.CreationPending = await tenants.HasPlaybooksAsync(_tenantId);
             await WriteStateAsync();
-            if (await tenants.HasPlaybooksAsync(_tenantId))
-            {
-                await Automation.LeadCreatedAsync(state.State.CreatedAt.Value);
-            }
-
+            await AnnounceCreationIfPendingAsync();
             return new LeadUpsert(true, Snapshot());
         }
 
@@ -221,6 +219,16 @@ internal sealed class LeadGrain(
 
     // The directory row first, then the state: a retry after a failure between the two (decided again,
     // see ReplayOfAsync) writes both again, so the row is never behind what is stored.
+    private async Task AnnounceCreationIfPendingAsync()
+    {
+        if (state.State.CreationPending)
+        {
+            await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
+            state.State.CreationPending = false;
+            await WriteStateAsync();
+        }
+    }
+
     private async Task WriteStateAsync()
     {
         await this.WriteOrDeactivateAsync(ListAsync);

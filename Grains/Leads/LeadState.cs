@@ -21,4 +21,10 @@ public sealed class LeadState
 
     /// <summary>What providers call the person besides the key: number, WhatsApp user ids, username.</summary>
     [Id(6)] public LeadIdentity Identity { get; set; } = LeadIdentity.None;
+
+    /// <summary>
+    /// Stored with the new lead and cleared once its lead-created playbooks have started, so a call that
+    /// fails in between (the automation grain's silo died) starts them when it is retried.
+    /// </summary>
+    [Id(7)] public bool CreationPending { get; set; }
 }

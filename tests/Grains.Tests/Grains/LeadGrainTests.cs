@@ -1,7 +1,9 @@
 using Engine.TestSupport;
 using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
+using Engine.Grains.Abstractions.Automation;
 using Engine.Grains.Abstractions.Leads;
+using Engine.Grains.Abstractions.Tenants;
 
 namespace Engine.Grains.Tests.Grains;
 
@@ -71,6 +73,27 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
 
         Assert.True(retried.Created);
         Assert.Equal(1, await fixture.Database.CountAsync("SELECT count(*) FROM events WHERE event_id = $1", $"lead.created/{tenantId}/{phone}"));
+    }
+
+    [Fact]
+    public async Task Upsert_RetriedAfterItsPlaybookFailedToStart_StartsItOnce()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).PutPlaybookAsync(new Playbook("welcome", "Welcome", PlaybookTrigger.LeadCreated, null, Channel.Sms,
+            [new PlaybookStep(TimeSpan.FromHours(1), "Welcome to Acme Homes", null, false)], ContinueAfterReply: false, ContinueAfterStageChange: false));
+        var key = GrainKeys.Lead(tenantId, TestTenants.NewPhone());
+        var lead = fixture.Grains.GetGrain<ILeadGrain>(key);
+
+        // The lead is stored, then its playbook cannot start (the automation grain's write fails, as when
+        // its silo dies); the client retries against a new activation of the lead.
+        await fixture.FailNextStateWriteAsync("automation", key);
+        await Assert.ThrowsAnyAsync<Exception>(() => lead.UpsertAsync(new LeadProfilePatch(Name: "Ana")));
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana"));
+        await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana", Email: "ana@example.com")); // a later change starts nothing more
+
+        var run = Assert.Single(await fixture.Grains.GetGrain<IAutomationGrain>(key).GetRunsAsync());
+        Assert.Equal("welcome", run.PlaybookId);
     }
 
     [Fact]
