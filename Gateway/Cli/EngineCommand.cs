@@ -64,7 +64,9 @@ internal static class EngineCommand
             }
             catch (RpcException e)
             {
-                return Fail($"{e.StatusCode}: {e.Status.Detail}", IsCallersFault(e.StatusCode) ? BadInput : Unreachable);
+                // The reason code (OPTED_OUT, QUIET_HOURS...) is what a script branches on, so it is shown too.
+                var reason = e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason is { Length: > 0 } code ? $" ({code})" : "";
+                return Fail($"{e.StatusCode}{reason}: {e.Status.Detail}", IsCallersFault(e.StatusCode) ? BadInput : Unreachable);
             }
             catch (HttpRequestException e)
             {

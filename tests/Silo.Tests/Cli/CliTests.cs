@@ -29,6 +29,7 @@ public sealed class CliTests(CliGateway gateway) : IClassFixture<CliGateway>
         Assert.Contains("200", Ok(await gateway.RunAsync("simulate", "inbound", "-t", tenant, "--from", phone, "--body", "Great, see you then", "--secret", "demo-token")).Stdout, StringComparison.Ordinal);
         Ok(await gateway.RunAsync("simulate", "inbound", "-t", tenant, "--from", phone, "--body", "STOP", "--secret", "demo-token"));
         await Eventually.GetAsync(gateway.SentAsync, s => s.Count(m => m.To == phone) == 2, TimeSpan.FromSeconds(20), "the STOP confirmation at the simulator");
+        await AssertOneLineAsync(2, "FailedPrecondition (OPTED_OUT):", "send", "-t", tenant, "-p", phone, "-b", "One more thing, Pat");
 
         var conversation = Ok(await gateway.RunAsync("conversation", "show", "-t", tenant, "-p", phone));
         Assert.Contains("Great, see you then", conversation.Stdout, StringComparison.Ordinal);
