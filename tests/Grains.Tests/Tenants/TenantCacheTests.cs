@@ -3,6 +3,7 @@ using Engine.Grains.Options;
 using Engine.Grains.Tenants;
 using Engine.Grains.Tests.Grains;
 using Microsoft.Extensions.Time.Testing;
+using Npgsql;
 
 namespace Engine.Grains.Tests.Tenants;
 
@@ -43,5 +44,38 @@ public sealed class TenantCacheTests(PostgresClusterFixture fixture)
         Assert.Null(await silo.FindSettingsAsync(tenantId)); // still its negative entry...
         time.Advance(TenantCache.Lifetime + TimeSpan.FromSeconds(1));
         Assert.Equal("Late Motors", (await silo.FindSettingsAsync(tenantId))?.DisplayName); // ...but only for seconds
+    }
+
+    [Fact]
+    public async Task RefreshThatStalls_ServesTheLastAnswer_ButNotAnAnswerOlderThanAMinute()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var cache = new TenantCache(fixture.Grains, Microsoft.Extensions.Options.Options.Create(new EngineSettings()), time);
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        Assert.Equal("Acme Homes", (await cache.GetAsync(tenantId)).Settings?.DisplayName);
+
+        // The tenant grain's next activation cannot read its state, as when its silo was lost and the
+        // database stalls: the grain-state table is locked until the end of this test's transaction.
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await using var connection = await fixture.Database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("LOCK TABLE OrleansStorage IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        time.Advance(TenantCache.Lifetime + TimeSpan.FromSeconds(1));
+        var meanwhile = cache.GetAsync(tenantId); // its refresh hangs...
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("Acme Homes", (await meanwhile.WaitAsync(TimeSpan.FromSeconds(10))).Settings?.DisplayName); // ...so the last answer serves
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        var tooOld = cache.GetAsync(tenantId);
+        time.Advance(TimeSpan.FromSeconds(2));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        Assert.False(tooOld.IsCompleted, "an answer more than a minute old was served");
+
+        await transaction.RollbackAsync();
+        Assert.Equal("Acme Homes", (await tooOld.WaitAsync(TimeSpan.FromSeconds(30))).Settings?.DisplayName);
     }
 }
