@@ -1,3 +1,4 @@
+using Engine.Grains.Events;
 using StackExchange.Redis;
 
 namespace Engine.Gateway.Webhooks;
@@ -26,7 +27,7 @@ internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> l
         {
             return await redis.GetDatabase().KeyExistsAsync(Key(key));
         }
-        catch (RedisException e)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             Warn(e.Message);
             return false;
@@ -44,7 +45,7 @@ internal sealed partial class WebhookDeduplicator(ILogger<WebhookDeduplicator> l
         {
             await redis.GetDatabase().StringSetAsync(Key(key), "1", Remember, When.Always, CommandFlags.FireAndForget);
         }
-        catch (RedisException e)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             Warn(e.Message);
         }

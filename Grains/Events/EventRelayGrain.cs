@@ -162,7 +162,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
 
             _busCaughtUp = true;
         }
-        catch (StackExchange.Redis.RedisException e)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             BusFailed(e);
         }
@@ -178,7 +178,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
             await bus.PublishAsync(TenantId, batch);
             _busCaughtUp = true;
         }
-        catch (StackExchange.Redis.RedisException e)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             BusFailed(e);
         }
@@ -186,7 +186,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
         return _busCaughtUp;
     }
 
-    private void BusFailed(StackExchange.Redis.RedisException e)
+    private void BusFailed(Exception e)
     {
         _busRetryAt = DateTimeOffset.UtcNow + RedisRetry;
         LogPublishFailed(logger, TenantId, e.GetType().Name, e.Message);

@@ -66,7 +66,7 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         {
             entries = await redis.GetDatabase().StreamRangeAsync(StreamKey(tenantId), $"{afterCursor + 1}-0", "+", count: limit);
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             return null; // a buffer only: PostgreSQL has every published event while Redis reconnects
         }
@@ -93,7 +93,7 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         {
             channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(NotifyChannel(tenantId)));
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
             await Task.Delay(timeout, cancellationToken); // no notification while Redis reconnects: poll
             return;
@@ -120,7 +120,7 @@ public sealed class RedisEventBus(IConnectionMultiplexer redis)
         {
             await channel.UnsubscribeAsync();
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisOutage.Is(e))
         {
         }
     }

@@ -87,7 +87,7 @@ public static class EngineHealthChecks
                 var latency = await redis.GetDatabase().PingAsync();
                 return HealthCheckResult.Healthy($"ping {latency.TotalMilliseconds:F1} ms");
             }
-            catch (RedisException e)
+            catch (Exception e) when (Engine.Grains.Events.RedisOutage.Is(e))
             {
                 return HealthCheckResult.Unhealthy("Redis is unreachable", e);
             }

@@ -31,6 +31,7 @@ internal sealed class LeadGrain(
     TimeProvider time) : Grain, ILeadGrain
 {
     private const int RememberedChangeIds = 64;
+    private static readonly TimeSpan LateAnnouncement = TimeSpan.FromMinutes(10);
     private static readonly Channel[] AllChannels = Enum.GetValues<Channel>();
 
     private IAutomationGrain Automation => GrainFactory.GetGrain<IAutomationGrain>(this.GetPrimaryKeyString());
@@ -78,6 +79,7 @@ internal sealed class LeadGrain(
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
+        var hasPlaybooks = await tenants.HasPlaybooksAsync(_tenantId); // before the state changes: a failure leaves it as it was
         var stageChanged = profile.Stage != state.State.Profile.Stage;
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
@@ -86,7 +88,7 @@ internal sealed class LeadGrain(
         if (created)
         {
             await this.WriteOrDeactivateAsync(() => events.AppendAsync(LeadEvent(EventTypes.LeadCreated))); // before the state, as in RecordConsentAsync
-            state.State.CreationPending = await tenants.HasPlaybooksAsync(_tenantId);
+            state.State.CreationPending = hasPlaybooks;
             await WriteStateAsync();
             await AnnounceCreationIfPendingAsync();
             return new LeadUpsert(true, Snapshot());
@@ -94,7 +96,7 @@ internal sealed class LeadGrain(
 
         await WriteStateAsync();
         await events.AppendAsync(LeadEvent(EventTypes.LeadUpdated));
-        if (stageChanged && await tenants.HasPlaybooksAsync(_tenantId))
+        if (stageChanged && hasPlaybooks)
         {
             await Automation.StageChangedAsync(profile.Stage);
         }
@@ -106,6 +108,7 @@ internal sealed class LeadGrain(
 
     public async Task<ConsentResult> RecordConsentAsync(ConsentChange change)
     {
+        await AnnounceCreationIfPendingAsync(); // a retry finishes what a failure after the creation left
         if (await ReplayOfAsync(change) is { } replay)
         {
             if (replay.Outcome == ConsentOutcome.Unchanged && change.Status == ConsentStatus.OptedOut)
@@ -140,6 +143,8 @@ internal sealed class LeadGrain(
         await ledger.AppendAsync(entries);
         var created = !state.State.Exists;
         var applied = decisions.Where(d => d.Transition.Outcome == ConsentOutcome.Applied).Select(d => d.Channel).ToArray();
+        var optedOut = change.Status == ConsentStatus.OptedOut && applied.Length > 0;
+        var announce = created && !optedOut && await tenants.HasPlaybooksAsync(_tenantId); // before the state changes
         foreach (var channel in applied)
         {
             state.State.Consent[channel] = new ConsentRecord(channel, change.Status, change.Source, change.Evidence, change.OccurredAt);
@@ -148,7 +153,7 @@ internal sealed class LeadGrain(
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         Remember(change);
-        var optedOut = change.Status == ConsentStatus.OptedOut && applied.Length > 0;
+        state.State.CreationPending |= announce;
         if (created && !optedOut)
         {
             // lead.created has one id per lead: written before the state, a retry after a failure between
@@ -166,9 +171,9 @@ internal sealed class LeadGrain(
         {
             await WithdrawWaitingAsync(applied, change.Channel);
         }
-        else if (created && await tenants.HasPlaybooksAsync(_tenantId))
+        else
         {
-            await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
+            await AnnounceCreationIfPendingAsync();
         }
 
         var outcome = applied.Length > 0 ? ConsentOutcome.Applied
@@ -217,18 +222,27 @@ internal sealed class LeadGrain(
     private ConsentResult Conflict(ConsentChange change) =>
         new(Snapshot(), ConsentOutcome.Conflict, $"the id '{change.ChangeId}' was already used for a different consent change");
 
-    // The directory row first, then the state: a retry after a failure between the two (decided again,
-    // see ReplayOfAsync) writes both again, so the row is never behind what is stored.
+    // Starts the lead-created playbooks of a lead whose creation was stored but not yet announced. One
+    // that was never retried is announced by the lead's next call only if that comes soon: a speed-to-lead
+    // message days after the lead arrived would be wrong, so a late one is dropped.
     private async Task AnnounceCreationIfPendingAsync()
     {
-        if (state.State.CreationPending)
+        if (!state.State.CreationPending)
+        {
+            return;
+        }
+
+        if (time.GetUtcNow() - state.State.CreatedAt <= LateAnnouncement)
         {
             await Automation.LeadCreatedAsync(state.State.CreatedAt!.Value);
-            state.State.CreationPending = false;
-            await WriteStateAsync();
         }
+
+        state.State.CreationPending = false;
+        await WriteStateAsync();
     }
 
+    // The directory row first, then the state: a retry after a failure between the two (decided again,
+    // see ReplayOfAsync) writes both again, so the row is never behind what is stored.
     private async Task WriteStateAsync()
     {
         await this.WriteOrDeactivateAsync(ListAsync);

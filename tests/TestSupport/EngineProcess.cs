@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Engine.TestSupport;
 
@@ -100,13 +99,7 @@ public sealed class EngineProcess : IAsyncDisposable
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
     /// <summary>SIGTERM, as an orchestrator stops a process: it is asked to shut down gracefully.</summary>
-    public void Terminate()
-    {
-        if (SendSignal(_process.Id, SigTerm) != 0)
-        {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-    }
+    public void Terminate() => Signals.Send(_process.Id, Signals.Terminate);
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
@@ -126,11 +119,6 @@ public sealed class EngineProcess : IAsyncDisposable
         _process.Dispose();
         _logFile?.Dispose();
     }
-
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
 
     private void Append(string? line)
     {

@@ -30,6 +30,14 @@ public sealed class RedisServer : IAsyncDisposable
         }, ok => ok, TimeSpan.FromSeconds(10), "redis-server accepting connections");
     }
 
+    /// <summary>
+    /// SIGSTOP: Redis keeps its connections but answers nothing, as a hung or partitioned server does
+    /// (clients time out instead of being refused). <see cref="Resume"/> lets it go on.
+    /// </summary>
+    public void Pause() => Signals.Send(_process!.Id, Signals.Stop);
+
+    public void Resume() => Signals.Send(_process!.Id, Signals.Continue);
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false })

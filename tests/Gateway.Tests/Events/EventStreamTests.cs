@@ -149,6 +149,25 @@ public sealed class EventStreamTests(GatewayFixture fixture)
         }
     }
 
+    // A Redis that accepts connections but answers nothing: its clients time out rather than being refused.
+    [Fact]
+    public async Task RedisHung_WebhooksAreAccepted_AndSubscribeStillGetsEveryEvent()
+    {
+        var (tenant, key) = await TenantWithTrafficAsync(0);
+        fixture.Redis.Pause();
+        try
+        {
+            await SendInboundAsync(tenant, 0, 3);
+            var events = await ReadAsync(tenant.Id, key, 0, 6);
+
+            Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), events.Select(e => e.Cursor));
+        }
+        finally
+        {
+            fixture.Redis.Resume();
+        }
+    }
+
     [Fact]
     public async Task SiloRestart_LosesNoEvent_AndCursorsStayDense()
     {

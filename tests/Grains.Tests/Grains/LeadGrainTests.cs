@@ -78,11 +78,7 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
     [Fact]
     public async Task Upsert_RetriedAfterItsPlaybookFailedToStart_StartsItOnce()
     {
-        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
-        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).PutPlaybookAsync(new Playbook("welcome", "Welcome", PlaybookTrigger.LeadCreated, null, Channel.Sms,
-            [new PlaybookStep(TimeSpan.FromHours(1), "Welcome to Acme Homes", null, false)], ContinueAfterReply: false, ContinueAfterStageChange: false));
-        var key = GrainKeys.Lead(tenantId, TestTenants.NewPhone());
-        var lead = fixture.Grains.GetGrain<ILeadGrain>(key);
+        var (key, lead) = await NewLeadWithWelcomePlaybookAsync();
 
         // The lead is stored, then its playbook cannot start (the automation grain's write fails, as when
         // its silo dies); the client retries against a new activation of the lead.
@@ -94,6 +90,32 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
 
         var run = Assert.Single(await fixture.Grains.GetGrain<IAutomationGrain>(key).GetRunsAsync());
         Assert.Equal("welcome", run.PlaybookId);
+    }
+
+    // As an import row does: the consent creates the lead, and the retried row repeats the same change.
+    [Fact]
+    public async Task ConsentCreatingTheLead_RetriedAfterItsPlaybookFailedToStart_StartsItOnce()
+    {
+        var (key, lead) = await NewLeadWithWelcomePlaybookAsync();
+        var optIn = new ConsentChange("import/row-1", Channel.Sms, ConsentStatus.OptedIn, ConsentSource.Import, "bulk import", FormFilledAt);
+
+        await fixture.FailNextStateWriteAsync("automation", key);
+        await Assert.ThrowsAnyAsync<Exception>(() => lead.RecordConsentAsync(optIn));
+        await fixture.Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await lead.RecordConsentAsync(optIn);
+        await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana"));
+
+        var run = Assert.Single(await fixture.Grains.GetGrain<IAutomationGrain>(key).GetRunsAsync());
+        Assert.Equal("welcome", run.PlaybookId);
+    }
+
+    private async Task<(string Key, ILeadGrain Lead)> NewLeadWithWelcomePlaybookAsync()
+    {
+        var tenantId = await TestTenants.CreateAsync(fixture.Grains);
+        await fixture.Grains.GetGrain<ITenantGrain>(tenantId).PutPlaybookAsync(new Playbook("welcome", "Welcome", PlaybookTrigger.LeadCreated, null, Channel.Sms,
+            [new PlaybookStep(TimeSpan.FromHours(1), "Welcome to Acme Homes", null, false)], ContinueAfterReply: false, ContinueAfterStageChange: false));
+        var key = GrainKeys.Lead(tenantId, TestTenants.NewPhone());
+        return (key, fixture.Grains.GetGrain<ILeadGrain>(key));
     }
 
     [Fact]
