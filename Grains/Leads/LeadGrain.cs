@@ -79,8 +79,9 @@ internal sealed class LeadGrain(
             return new LeadUpsert(false, Snapshot()); // nothing changed, nothing written
         }
 
-        var hasPlaybooks = await tenants.HasPlaybooksAsync(_tenantId); // before the state changes: a failure leaves it as it was
         var stageChanged = profile.Stage != state.State.Profile.Stage;
+        // Asked before the state changes, so a failure here leaves the lead as it was.
+        var hasPlaybooks = (created || stageChanged) && await tenants.HasPlaybooksAsync(_tenantId);
         state.State.Exists = true;
         state.State.CreatedAt ??= time.GetUtcNow();
         state.State.Profile = profile;

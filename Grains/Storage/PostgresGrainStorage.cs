@@ -115,13 +115,11 @@ internal sealed class PostgresGrainStorage : IGrainStorage
                                             GrainIdExtensionString, ServiceId, PayloadBinary, Version)
                 SELECT id_hash, n0, n1, type_hash, state_name, key_string, $7, payload, 1 FROM i WHERE expected IS NULL
                 ON CONFLICT DO NOTHING
-                RETURNING GrainIdHash, GrainTypeHash, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString
+                RETURNING GrainIdHash, GrainTypeHash, ServiceId, GrainTypeString, GrainIdN0, GrainIdN1, GrainIdExtensionString
             )
             SELECT n, Version FROM updated
             UNION ALL
-            SELECT i.n, 1 FROM inserted s JOIN i ON s.GrainIdHash = i.id_hash AND s.GrainTypeHash = i.type_hash
-                AND s.GrainTypeString = i.state_name AND s.GrainIdN0 = i.n0 AND s.GrainIdN1 = i.n1
-                AND COALESCE(s.GrainIdExtensionString, '') = COALESCE(i.key_string, '')
+            SELECT i.n, 1 FROM inserted s JOIN i ON {RowMatches}
             """);
         AddRows(command, writes.Select(w => w.Row).ToArray());
         command.AddColumn(writes.Select(w => w.ExpectedVersion).ToArray(), NpgsqlDbType.Integer);
