@@ -313,7 +313,7 @@ public static partial class EngineHostingExtensions
         NpgsqlDataSource dataSource;
         try
         {
-            dataSource = NpgsqlDataSource.Create(connectionString);
+            dataSource = NpgsqlDataSource.Create(PostgresConnectionSettings.WithEngineDefaults(connectionString));
         }
         catch (ArgumentException e)
         {
