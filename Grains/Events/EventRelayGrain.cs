@@ -106,6 +106,10 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
                 }
 
                 await PokeSubscriptionsAsync();
+                if (batch.Count < BatchSize)
+                {
+                    return; // that was everything waiting; a write committed since then pokes again
+                }
             }
         }
         catch (Exception e)

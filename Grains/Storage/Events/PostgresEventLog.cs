@@ -56,36 +56,31 @@ public sealed class PostgresEventLog : IEventLog
 
     public async Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default)
     {
-        // One transaction per batch: the cursor row lock makes cursors dense and increasing per tenant,
-        // and events become visible to readers only together with their cursors.
+        // One transaction per batch: the cursor row lock makes cursors increasing per tenant, and events
+        // become visible to readers only together with their cursors. Three round trips: the lock (BEGIN
+        // goes with it), the assignment with the counter's move, the commit.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var ensure = new NpgsqlCommand(
-            "INSERT INTO event_cursors (tenant_id, last_cursor) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING", connection, transaction))
-        {
-            ensure.Parameters.Add(new() { Value = tenantId });
-            await ensure.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        long last;
-        await using (var lockCounter = new NpgsqlCommand("SELECT last_cursor FROM event_cursors WHERE tenant_id = $1 FOR UPDATE", connection, transaction))
-        {
-            lockCounter.Parameters.Add(new() { Value = tenantId });
-            last = (long)(await lockCounter.ExecuteScalarAsync(cancellationToken))!;
-        }
+        var last = await LockCounterAsync(connection, transaction, tenantId, cancellationToken);
 
         EngineEvent[] events;
         var maxSequence = fromSequence;
+        // The counter moves to the highest cursor given, so an event erased meanwhile leaves a gap, never a reuse.
         await using (var assign = new NpgsqlCommand("""
             WITH waiting AS (
                 SELECT event_seq, row_number() OVER (ORDER BY event_seq) AS n
                 FROM (SELECT event_seq FROM events
                       WHERE tenant_id = $1 AND cursor IS NULL AND event_seq > $4
                       ORDER BY event_seq LIMIT $2) pending
+            ), assigned AS (
+                UPDATE events e SET cursor = $3 + w.n
+                FROM waiting w WHERE e.event_seq = w.event_seq
+                RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text AS data, e.event_seq, e.data_sealed
+            ), moved AS (
+                UPDATE event_cursors SET last_cursor = (SELECT max(cursor) FROM assigned)
+                WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM assigned)
             )
-            UPDATE events e SET cursor = $3 + w.n
-            FROM waiting w WHERE e.event_seq = w.event_seq
-            RETURNING e.cursor, e.event_id, e.type, e.subject, e.occurred_at, e.data::text, e.event_seq, e.data_sealed
+            SELECT cursor, event_id, type, subject, occurred_at, data, event_seq, data_sealed FROM assigned
             """, connection, transaction))
         {
             assign.Parameters.Add(new() { Value = tenantId });
@@ -105,16 +100,28 @@ public sealed class PostgresEventLog : IEventLog
             events = assigned.OrderBy(e => e.Cursor).ToArray();
         }
 
-        if (events.Length > 0)
-        {
-            await using var move = new NpgsqlCommand("UPDATE event_cursors SET last_cursor = $2 WHERE tenant_id = $1", connection, transaction);
-            move.Parameters.Add(new() { Value = tenantId });
-            move.Parameters.Add(new() { Value = last + events.Length });
-            await move.ExecuteNonQueryAsync(cancellationToken);
-        }
-
         await transaction.CommitAsync(cancellationToken);
         return (events, maxSequence);
+    }
+
+    // The tenant's counter, locked for this transaction; created (once per tenant) when it is missing.
+    private static async Task<long> LockCounterAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string tenantId, CancellationToken cancellationToken)
+    {
+        await using var lockCounter = new NpgsqlCommand("SELECT last_cursor FROM event_cursors WHERE tenant_id = $1 FOR UPDATE", connection, transaction);
+        lockCounter.Parameters.Add(new() { Value = tenantId });
+        if (await lockCounter.ExecuteScalarAsync(cancellationToken) is long last)
+        {
+            return last;
+        }
+
+        await using (var create = new NpgsqlCommand(
+            "INSERT INTO event_cursors (tenant_id, last_cursor) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING", connection, transaction))
+        {
+            create.Parameters.Add(new() { Value = tenantId });
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return (long)(await lockCounter.ExecuteScalarAsync(cancellationToken))!;
     }
 
     public async Task<IReadOnlyList<EngineEvent>> ReadAsync(string tenantId, long afterCursor, int limit, CancellationToken cancellationToken = default)
