@@ -168,6 +168,30 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
     /// <summary>The topology, as results name it.</summary>
     public string Topology => $"{Silos} silo{(Silos == 1 ? "" : "s")} + gateway, PostgreSQL and Redis on one {Environment.ProcessorCount}-core machine";
 
+    /// <summary>CPU used so far by each silo and the gateway (as roles), PostgreSQL, Redis and this process.</summary>
+    public CpuUse Cpu() => CpuUse.Read(_processes.Select((process, i) => (process.Id, Role: i < Silos ? (Silos == 1 ? "silo" : $"silo {i + 1}") : "gateway"))
+        .ToDictionary(p => p.Id, p => p.Role));
+
+    /// <summary>
+    /// Waits until the cluster has worked off what a phase left behind (event cursors, callbacks, state
+    /// writes): fewer than <paramref name="commitsPerSecond"/> commits in each of three seconds in a row.
+    /// A measurement started earlier would bill that backlog to the next rate.
+    /// </summary>
+    public async Task WaitUntilIdleAsync(int commitsPerSecond = 50)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (quietSeconds, last) = (0, await CommittedTransactionsAsync());
+        while (quietSeconds < 3 && clock.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var now = await CommittedTransactionsAsync();
+            quietSeconds = now - last < commitsPerSecond ? quietSeconds + 1 : 0;
+            last = now;
+        }
+
+        Console.WriteLine($"idle after {clock.Elapsed.TotalSeconds:F0} s");
+    }
+
     /// <summary>Resident memory of the (first) silo process, from /proc.</summary>
     public long SiloMemoryMegabytes()
     {

@@ -83,8 +83,8 @@ internal static class SendMessageBenchmark
         var queueWaitMillisecondsPerSend = (await cluster.SiloMetricAsync(QueueWaitSeconds) - waitSecondsBefore) * 1e3 / Math.Max(1, sentInSteps);
         Console.WriteLine($"hand-off check: {checkMicrosecondsPerSend:F0} µs of batch time per message; a message waited {queueWaitMillisecondsPerSend:F1} ms in its sender on average");
         var sustained = best?.OfferedPerSecond ?? 0;
-        var half = await OpenLoop.RunAsync(Math.Max(sustained / 2, 100), TimeSpan.FromSeconds(10), sustained * 2 + 200, Send);
-        Console.WriteLine($"half load {half.OfferedPerSecond}/s: p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms");
+        var (half, cpu) = await HalfLoad.RunAsync(cluster, sustained, Send);
+        Console.WriteLine($"half load {half.OfferedPerSecond}/s: p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms; {cpu.Describe()}");
 
         var acknowledged = warmUp.Succeeded + sentInSteps + half.Succeeded;
         var delivered = await Eventually.GetAsync(() => Task.FromResult(simulator.Sent.Count), n => n >= acknowledged, TimeSpan.FromMinutes(2), "the simulator to receive every acknowledged send");
@@ -102,7 +102,7 @@ internal static class SendMessageBenchmark
             statementsPerSend = statements,
             handOffCheckMicrosecondsPerSend = Math.Round(checkMicrosecondsPerSend),
             senderQueueWaitMillisecondsPerSend = Math.Round(queueWaitMillisecondsPerSend, 1),
-            halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1) },
+            halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1), cpu.MachineBusy, cpuMillisecondsPerSend = cpu.PerEvent },
             acknowledged,
             receivedBySimulator = delivered,
             deliveredCallbacksApplied = withCallbacks,

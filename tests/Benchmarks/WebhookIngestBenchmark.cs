@@ -122,17 +122,17 @@ internal static class WebhookIngestBenchmark
         Console.WriteLine($"{name}: the most frequent statements");
         var statements = await cluster.StatementsPerEventAsync(steps.Sum(s => s.Succeeded));
         var sustained = best?.OfferedPerSecond ?? 0;
-        var half = await OpenLoop.RunAsync(Math.Max(sustained / 2, 100), TimeSpan.FromSeconds(10), sustained * 2 + 200, send);
+        var (half, cpu) = await HalfLoad.RunAsync(cluster, sustained, send);
         acknowledged(half.Succeeded);
         Console.WriteLine($"{name}: sustained {sustained}/s = {sustained / raw:F3} of the raw ceiling; {statementsPerEvent:F2} committed statements per event; " +
-            $"at half load ({half.OfferedPerSecond}/s) p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms");
+            $"at half load ({half.OfferedPerSecond}/s) p50 {half.P50Ms:F1} ms, p99 {half.P99Ms:F1} ms; {cpu.Describe()}");
         return new
         {
             sustainedEventsPerSecond = sustained,
             ratioOfRawCeiling = Math.Round(sustained / raw, 3),
             committedStatementsPerEvent = Math.Round(statementsPerEvent, 2),
             statements,
-            halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1) },
+            halfLoad = new { ratePerSecond = half.OfferedPerSecond, p50Ms = Math.Round(half.P50Ms, 1), p99Ms = Math.Round(half.P99Ms, 1), cpu.MachineBusy, cpuMillisecondsPerEvent = cpu.PerEvent },
             steps,
         };
     }
