@@ -5,7 +5,7 @@ namespace Engine.Grains.Storage;
 /// <summary>
 /// The engine's defaults for its PostgreSQL connections, applied where the operator's connection string
 /// is silent. Statements are prepared on each connection after a few uses: parsing and analysing them
-/// was about half of PostgreSQL's CPU per inbound event (perf, 2026-12-03). Each execution is still planned
+/// was about a fifth of PostgreSQL's CPU per inbound event (perf, 2026-12-03). Each execution is still planned
 /// for its own arguments (plan_cache_mode=force_custom_plan): the batch statements pass arrays, and a
 /// generic plan cannot see their length, so it may pick a full scan that stays cached while the table grows.
 /// </summary>
