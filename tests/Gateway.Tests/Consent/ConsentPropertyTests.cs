@@ -158,7 +158,7 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
     private static async Task WaitForQuietAsync(GatewayFixture fixture, string tenantId)
     {
         var (lastCount, lastChange) = (-1, DateTimeOffset.UtcNow);
-        await Eventually.GetAsync(async () =>
+        async Task<TimeSpan> QuietForAsync()
         {
             var waiting = await fixture.Database.CountAsync(
                 "SELECT count(*) FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')", tenantId);
@@ -169,7 +169,21 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
             }
 
             return DateTimeOffset.UtcNow - lastChange;
-        }, quiet => quiet >= QuietPeriod, SettleTimeout, "the outbox to empty and the provider to receive nothing more");
+        }
+
+        try
+        {
+            await Eventually.GetAsync(QuietForAsync, quiet => quiet >= QuietPeriod, SettleTimeout, "the outbox to empty and the provider to receive nothing more");
+        }
+        catch (TimeoutException e)
+        {
+            var waiting = await fixture.Database.TextRowsAsync("""
+                SELECT lead_phone, channel, status, message_type, attempts, attempted_at, occurred_at, updated_at, body
+                FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')
+                ORDER BY occurred_at LIMIT 20
+                """, tenantId);
+            throw new TimeoutException($"{e.Message} The provider had {lastCount} messages; still waiting (first 20):\n{string.Join("\n", waiting.Select(row => string.Join(" | ", row)))}", e);
+        }
     }
 }
 
