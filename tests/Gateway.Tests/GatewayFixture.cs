@@ -200,7 +200,8 @@ public class GatewayFixture : IAsyncLifetime
         }
     }
 
-    private string SiloOutputs() => string.Join(Environment.NewLine, _silos.Select((silo, index) => silo is null ? $"silo {index}: not running"
+    /// <summary>Each silo's state and last lines of output, for a failure message.</summary>
+    public string SiloOutputs() => string.Join(Environment.NewLine, _silos.Select((silo, index) => silo is null ? $"silo {index}: not running"
         : $"silo {index} ({(silo.HasExited ? $"exited with {silo.ExitCode}" : "running")}), last output:{Environment.NewLine}{silo.Output}"));
 
     /// <summary>Creates a tenant with a Twilio (through a Messaging Service when given one) and a WhatsApp channel through the gRPC API.</summary>

@@ -182,7 +182,7 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
                 FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')
                 ORDER BY occurred_at LIMIT 20
                 """, tenantId);
-            throw new TimeoutException($"{e.Message} The provider had {lastCount} messages; still waiting (first 20):\n{string.Join("\n", waiting.Select(row => string.Join(" | ", row)))}", e);
+            throw new TimeoutException($"{e.Message} The provider had {lastCount} messages; still waiting (first 20):\n{string.Join("\n", waiting.Select(row => string.Join(" | ", row)))}\n{fixture.SiloOutputs()}", e);
         }
     }
 }
