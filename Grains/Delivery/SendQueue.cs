@@ -127,20 +127,6 @@ internal sealed class SendQueue(Channel channel)
         }
     }
 
-    /// <summary>
-    /// Forgets the messages of a taken batch that are not back in the line, when what became of them could
-    /// not all be recorded: the next reload of the log brings back those still waiting there, their attempt
-    /// marked, so each is reconciled with the provider instead of waiting unseen or being sent twice.
-    /// </summary>
-    public void ReturnToLog(IReadOnlyList<QueuedMessage> taken)
-    {
-        var inLine = _line.Select(m => m.MessageId).ToHashSet();
-        foreach (var message in taken.Where(m => !inLine.Contains(m.MessageId)))
-        {
-            _known.Remove(message.MessageId);
-        }
-    }
-
     /// <summary>Back at the head of its conversation's line, so the conversation keeps its order; it waits <paramref name="delay"/>.</summary>
     public void Requeue(QueuedMessage message, TimeSpan delay, DateTimeOffset now)
     {

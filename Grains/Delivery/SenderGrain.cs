@@ -149,16 +149,7 @@ internal sealed partial class SenderGrain(
                 }
 
                 var results = await Task.WhenAll(handedOff.Select(message => handOff.RunAsync(_tenantId, tenant, _channel, message, cancellationToken)));
-                try
-                {
-                    await RecordAsync(tenant, handedOff, results);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    _queue.ReturnToLog(handedOff);
-                    throw;
-                }
-
+                await RecordAsync(tenant, handedOff, results);
                 await LinkLearnedUserIdsAsync();
                 ReportDepth();
             }
@@ -198,23 +189,14 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    // Acceptances are recorded for the whole batch at once, even if the drain is canceled: the provider has
-    // them. The log is written and the queue settled before any grain is called (a provider's opt-out, an
-    // early status), so a grain whose silo just died cannot leave the batch half recorded.
+    // Acceptances are recorded for the whole batch at once, even if the drain is canceled: the provider has them.
     private async Task RecordAsync(TenantSettings tenant, QueuedMessage[] handedOff, HandOffResult[] results)
     {
-        var optOuts = new List<(QueuedMessage Message, string ErrorCode)>();
         for (var i = 0; i < handedOff.Length; i++)
         {
             if (results[i] is HandOffResult.Failed failed)
             {
-                await outbox.RecordFailedAsync(handedOff[i].MessageId, ProviderClients.ProviderOf(_channel), failed.ErrorCode, CancellationToken.None);
-                _queue.Settle(handedOff[i].MessageId);
-                LogFailed(logger, handedOff[i].MessageId, failed.ErrorCode);
-                if (ProviderErrors.IsOptOut(failed.ErrorCode))
-                {
-                    optOuts.Add((handedOff[i], failed.ErrorCode));
-                }
+                await FailAsync(tenant, handedOff[i], failed.ErrorCode);
             }
             else if (results[i] is HandOffResult.Retry retry)
             {
@@ -224,6 +206,7 @@ internal sealed partial class SenderGrain(
 
         var accepted = results.OfType<HandOffResult.Accepted>().Select(a => a.HandOff).ToArray();
         await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
+        await ApplyEarlyStatusesAsync(accepted, handedOff, CancellationToken.None);
         var now = time.GetUtcNow();
         for (var i = 0; i < handedOff.Length; i++)
         {
@@ -245,13 +228,6 @@ internal sealed partial class SenderGrain(
         if (_dailyCount is { } count)
         {
             _dailyCount = count with { Sent = count.Sent + accepted.Length };
-        }
-
-        await ApplyEarlyStatusesAsync(accepted, handedOff, CancellationToken.None);
-        foreach (var (message, errorCode) in optOuts)
-        {
-            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(ConsentChanges.ProviderOptOut(
-                $"send/{message.MessageId}", ProviderClients.ProviderOf(_channel), errorCode, message.MessageId.ToString(), _channel, tenant, time.GetUtcNow()));
         }
     }
 
@@ -287,6 +263,19 @@ internal sealed partial class SenderGrain(
             var lead = batch.First(m => m.MessageId == messageId).LeadPhone;
             await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, lead, _channel)).ApplyStatusAsync(report);
             await earlyStatuses.DiscardAsync(_tenantId, report, cancellationToken);
+        }
+    }
+
+    private async Task FailAsync(TenantSettings tenant, QueuedMessage message, string errorCode)
+    {
+        var provider = ProviderClients.ProviderOf(_channel);
+        await outbox.RecordFailedAsync(message.MessageId, provider, errorCode, CancellationToken.None);
+        _queue.Settle(message.MessageId);
+        LogFailed(logger, message.MessageId, errorCode);
+        if (ProviderErrors.IsOptOut(errorCode))
+        {
+            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(ConsentChanges.ProviderOptOut(
+                $"send/{message.MessageId}", provider, errorCode, message.MessageId.ToString(), _channel, tenant, time.GetUtcNow()));
         }
     }
 

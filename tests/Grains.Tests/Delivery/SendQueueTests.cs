@@ -143,24 +143,6 @@ public sealed class SendQueueTests
     }
 
     [Fact]
-    public void ReturnToLog_LetsAReloadBringBackTakenMessages_ButNotCopiesOfOnesBackInTheLine()
-    {
-        var queue = new SendQueue(Channel.WhatsApp);
-        var (requeued, unrecorded) = (Message("+1", 1), Message("+2", 2));
-        queue.Add(requeued);
-        queue.Add(unrecorded);
-        var taken = queue.Take(Now, Unlimited(), 100, 10, Idle);
-        queue.Requeue(requeued, TimeSpan.Zero, Now); // its outcome was recorded before the failure
-
-        queue.ReturnToLog(taken.Messages);
-        var attempted = unrecorded with { AttemptedAt = Now };
-        queue.Add(requeued);
-        queue.Add(attempted); // as the reload reads it: its hand-off began
-
-        Assert.Equal([requeued, attempted], queue.Take(Now, Unlimited(), 100, 10, Idle).Messages);
-    }
-
-    [Fact]
     public void Add_OfAKnownMessage_WithATrace_GivesTheLoadedCopyThatTrace()
     {
         var queue = new SendQueue(Channel.WhatsApp);
