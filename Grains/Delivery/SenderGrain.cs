@@ -38,6 +38,8 @@ internal sealed partial class SenderGrain(
     private static readonly TimeSpan IdleTick = TimeSpan.FromSeconds(5);
 
     private readonly List<(string LeadAddress, string UserId)> _learnedUserIds = [];
+    private readonly List<(string LeadAddress, ConsentChange Change)> _providerOptOuts = [];
+    private readonly List<(QueuedMessage Message, HandOffResult Result)> _unrecorded = [];
     private SendQueue _queue = null!;
     private string _tenantId = "";
     private Channel _channel;
@@ -114,9 +116,16 @@ internal sealed partial class SenderGrain(
         var wait = IdleTick;
         try
         {
-            while (_queue.Count > 0)
+            while (_queue.Count > 0 || _unrecorded.Count > 0)
             {
                 var tenant = await GetTenantAsync();
+                if (_unrecorded.Count > 0)
+                {
+                    var unrecorded = _unrecorded.ToArray();
+                    _unrecorded.Clear();
+                    await RecordAsync(tenant, [.. unrecorded.Select(u => u.Message)], [.. unrecorded.Select(u => u.Result)]);
+                }
+
                 var now = time.GetUtcNow();
                 var rate = SendRates.PerSecond(tenant, _channel);
                 if (_bucket is null || Math.Abs(_bucket.RatePerSecond - rate) > 1e-9)
@@ -189,38 +198,46 @@ internal sealed partial class SenderGrain(
         }
     }
 
-    // Acceptances are recorded for the whole batch at once, even if the drain is canceled: the provider has them.
+    // The log first, then this activation's memory, then other grains. Outcomes that could not be written
+    // (the database failed half-way) are kept and written before the next batch: left out of the line and
+    // forgotten, their messages would wait unseen (a reload skips messages already taken) until the grain
+    // deactivated. A grain call that fails (its silo just died) costs only that call, never the batch.
     private async Task RecordAsync(TenantSettings tenant, QueuedMessage[] handedOff, HandOffResult[] results)
     {
-        for (var i = 0; i < handedOff.Length; i++)
-        {
-            if (results[i] is HandOffResult.Failed failed)
-            {
-                await FailAsync(tenant, handedOff[i], failed.ErrorCode);
-            }
-            else if (results[i] is HandOffResult.Retry retry)
-            {
-                _queue.Requeue(retry.Message, retry.Delay, time.GetUtcNow());
-            }
-        }
-
+        var provider = ProviderClients.ProviderOf(_channel);
         var accepted = results.OfType<HandOffResult.Accepted>().Select(a => a.HandOff).ToArray();
-        await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
-        await ApplyEarlyStatusesAsync(accepted, handedOff, CancellationToken.None);
-        var now = time.GetUtcNow();
-        for (var i = 0; i < handedOff.Length; i++)
+        var recorded = new HashSet<Guid>();
+        try
         {
-            if (results[i] is HandOffResult.Accepted a)
+            for (var i = 0; i < handedOff.Length; i++)
             {
-                _queue.Settle(handedOff[i].MessageId);
-                if (a.RecipientUserId is { } userId)
+                if (results[i] is HandOffResult.Failed failed)
                 {
-                    _learnedUserIds.Add((handedOff[i].LeadPhone, userId));
+                    await outbox.RecordFailedAsync(handedOff[i].MessageId, provider, failed.ErrorCode, CancellationToken.None);
+                    recorded.Add(handedOff[i].MessageId);
                 }
+            }
 
-                if (_channel == Channel.WhatsApp)
+            // Even if the drain is canceled: the provider has them.
+            await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
+            recorded.UnionWith(accepted.Select(a => a.MessageId));
+        }
+        finally
+        {
+            var now = time.GetUtcNow();
+            for (var i = 0; i < handedOff.Length; i++)
+            {
+                if (results[i] is HandOffResult.Retry retry)
                 {
-                    _queue.HoldConversation(handedOff[i].LeadPhone, now + SendRates.WhatsAppPairInterval);
+                    _queue.Requeue(retry.Message, retry.Delay, now);
+                }
+                else if (recorded.Contains(handedOff[i].MessageId))
+                {
+                    Settle(tenant, handedOff[i], results[i], now);
+                }
+                else
+                {
+                    _unrecorded.Add((handedOff[i], results[i]));
                 }
             }
         }
@@ -228,6 +245,57 @@ internal sealed partial class SenderGrain(
         if (_dailyCount is { } count)
         {
             _dailyCount = count with { Sent = count.Sent + accepted.Length };
+        }
+
+        await ApplyEarlyStatusesAsync(accepted, handedOff);
+        await RecordProviderOptOutsAsync();
+    }
+
+    private void Settle(TenantSettings tenant, QueuedMessage message, HandOffResult result, DateTimeOffset now)
+    {
+        _queue.Settle(message.MessageId);
+        switch (result)
+        {
+            case HandOffResult.Failed failed:
+                LogFailed(logger, message.MessageId, failed.ErrorCode);
+                if (ProviderErrors.IsOptOut(failed.ErrorCode))
+                {
+                    _providerOptOuts.Add((message.LeadPhone, ConsentChanges.ProviderOptOut(
+                        $"send/{message.MessageId}", ProviderClients.ProviderOf(_channel), failed.ErrorCode, message.MessageId.ToString(), _channel, tenant, now)));
+                }
+
+                break;
+            case HandOffResult.Accepted a:
+                if (a.RecipientUserId is { } userId)
+                {
+                    _learnedUserIds.Add((message.LeadPhone, userId));
+                }
+
+                if (_channel == Channel.WhatsApp)
+                {
+                    _queue.HoldConversation(message.LeadPhone, now + SendRates.WhatsAppPairInterval);
+                }
+
+                break;
+        }
+    }
+
+    // A provider's "unsubscribed" reaches the lead; one whose lead could not be reached is tried again
+    // after the next batch (the change is keyed by its message, so a repeat changes nothing).
+    private async Task RecordProviderOptOutsAsync()
+    {
+        for (var i = _providerOptOuts.Count - 1; i >= 0; i--)
+        {
+            var (leadAddress, change) = _providerOptOuts[i];
+            try
+            {
+                await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, leadAddress)).RecordConsentAsync(change);
+                _providerOptOuts.RemoveAt(i);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogOptOutNotRecorded(logger, _tenantId, e.Message);
+            }
         }
     }
 
@@ -254,28 +322,21 @@ internal sealed partial class SenderGrain(
 
     // Statuses that arrived before the ids were recorded go to their conversations now; each is
     // discarded once applied, so one that fails here stays parked instead of being lost.
-    private async Task ApplyEarlyStatusesAsync(IReadOnlyList<AcceptedHandOff> accepted, IReadOnlyList<QueuedMessage> batch, CancellationToken cancellationToken)
+    private async Task ApplyEarlyStatusesAsync(IReadOnlyList<AcceptedHandOff> accepted, IReadOnlyList<QueuedMessage> batch)
     {
-        var parked = await earlyStatuses.FindAsync(_tenantId, accepted.Select(a => a.ProviderMessageId).ToArray(), cancellationToken);
-        foreach (var report in parked)
+        try
         {
-            var messageId = accepted.First(a => a.ProviderMessageId == report.ProviderMessageId).MessageId;
-            var lead = batch.First(m => m.MessageId == messageId).LeadPhone;
-            await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, lead, _channel)).ApplyStatusAsync(report);
-            await earlyStatuses.DiscardAsync(_tenantId, report, cancellationToken);
+            foreach (var report in await earlyStatuses.FindAsync(_tenantId, accepted.Select(a => a.ProviderMessageId).ToArray()))
+            {
+                var messageId = accepted.First(a => a.ProviderMessageId == report.ProviderMessageId).MessageId;
+                var lead = batch.First(m => m.MessageId == messageId).LeadPhone;
+                await GrainFactory.GetGrain<IConversationGrain>(GrainKeys.Conversation(_tenantId, lead, _channel)).ApplyStatusAsync(report);
+                await earlyStatuses.DiscardAsync(_tenantId, report);
+            }
         }
-    }
-
-    private async Task FailAsync(TenantSettings tenant, QueuedMessage message, string errorCode)
-    {
-        var provider = ProviderClients.ProviderOf(_channel);
-        await outbox.RecordFailedAsync(message.MessageId, provider, errorCode, CancellationToken.None);
-        _queue.Settle(message.MessageId);
-        LogFailed(logger, message.MessageId, errorCode);
-        if (ProviderErrors.IsOptOut(errorCode))
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            await GrainFactory.GetGrain<ILeadGrain>(GrainKeys.Lead(_tenantId, message.LeadPhone)).RecordConsentAsync(ConsentChanges.ProviderOptOut(
-                $"send/{message.MessageId}", provider, errorCode, message.MessageId.ToString(), _channel, tenant, time.GetUtcNow()));
+            LogEarlyStatusesNotApplied(logger, _tenantId, e.Message);
         }
     }
 
@@ -289,10 +350,13 @@ internal sealed partial class SenderGrain(
             // Look in the log once more before going idle: a message whose EnqueueAsync was lost (the call
             // timed out while a silo restarted) is queued there, and nothing else would bring it here.
             await ReloadAsync(CancellationToken.None);
-            dueIn = TimeSpan.Zero;
+            if (_queue.Count > 0)
+            {
+                dueIn = TimeSpan.Zero;
+            }
         }
 
-        if (_queue.Count == 0)
+        if (_queue.Count == 0 && _unrecorded.Count == 0)
         {
             if (_reminderRegistered && await this.GetReminder(DrainReminder) is { } reminder)
             {
@@ -336,6 +400,14 @@ internal sealed partial class SenderGrain(
     [LoggerMessage(EventId = 2205, EventName = "WhatsAppUserIdNotLinked", Level = LogLevel.Warning,
         Message = "Could not link {Count} WhatsApp user ids from send responses to their leads: {Reason}")]
     private static partial void LogUserIdNotLinked(ILogger logger, int count, string reason);
+
+    [LoggerMessage(EventId = 2207, EventName = "ProviderOptOutNotRecorded", Level = LogLevel.Warning,
+        Message = "A provider's opt-out for tenant {TenantId} could not reach its lead yet ({Reason}); it is tried again after the next batch")]
+    private static partial void LogOptOutNotRecorded(ILogger logger, string tenantId, string reason);
+
+    [LoggerMessage(EventId = 2208, EventName = "EarlyStatusesNotApplied", Level = LogLevel.Warning,
+        Message = "Statuses that came before their sends were recorded (tenant {TenantId}) stay parked: {Reason}")]
+    private static partial void LogEarlyStatusesNotApplied(ILogger logger, string tenantId, string reason);
 
     [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
         Message = "Message {MessageId} failed for good with {ErrorCode}")]

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace Engine.TestSupport;
 
-/// <summary>Read helpers so tests can assert on the rows the engine wrote.</summary>
+/// <summary>Helpers so tests can assert on the rows the engine wrote, and make one of its writes fail.</summary>
 public static class Db
 {
     public static async Task<long> CountAsync(this NpgsqlDataSource db, string sql, params object[] args)
@@ -50,6 +50,28 @@ public static class Db
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Makes the next insert or update of a <paramref name="table"/> row matching <paramref name="condition"/>
+    /// (on NEW) fail once, in PostgreSQL itself, as when the database or the writer's process fails
+    /// half-way. A sequence is not rolled back with the failed transaction, so the write after passes.
+    /// </summary>
+    public static async Task FailNextWriteAsync(this NpgsqlDataSource db, string table, string condition)
+    {
+        var name = $"fail_once_{Guid.NewGuid():N}";
+        await db.CountAsync($"""
+            CREATE SEQUENCE {name};
+            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF {condition} AND nextval('{name}') = 1 THEN
+                    RAISE EXCEPTION 'injected failure of a {table} write';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();
+            SELECT 0;
+            """);
     }
 
     private static NpgsqlCommand Command(NpgsqlDataSource db, string sql, object[] args)

@@ -192,6 +192,34 @@ public sealed class DeliveryTests(GatewayFixture fixture)
         Assert.Equal(atTwilio.Id, row[1]);
     }
 
+    // Meta took the message but the sender could not write that down (the database failed half-way), and
+    // no status names the engine's id to fill it in: the message must not wait unseen until the sender
+    // deactivates, nor go out twice.
+    [Fact]
+    public async Task AcceptanceThatCouldNotBeRecorded_IsRecordedByTheNextPass_NotLeftWaiting()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 10);
+        await fixture.Database.FailNextWriteAsync("message_log", $"NEW.tenant_id = '{tenant.Id}' AND NEW.provider_message_id IS NOT NULL");
+        Simulator.EchoesCallbackData = false;
+        try
+        {
+            var sent = await Conversations.SendMessageAsync(new SendMessageRequest
+            {
+                TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp,
+                Template = new Template { Name = "viewing_reminder", Language = "en_US", Parameters = { "Ana", "5pm" } },
+            }, fixture.AdminAuth);
+
+            var row = await WaitForStatusAsync(sent.MessageId, "read");
+            var atMeta = Assert.Single(Simulator.Sent, m => m.Provider == "meta" && m.To == phone);
+            Assert.Equal(atMeta.Id, row[1]);
+        }
+        finally
+        {
+            Simulator.EchoesCallbackData = true;
+        }
+    }
+
     [Fact]
     public async Task ServerErrorAfterTheProviderTookIt_IsReconciled_NotSentTwice()
     {

@@ -66,7 +66,7 @@ public sealed class LeadGrainTests(PostgresClusterFixture fixture)
         var tenantId = await TestTenants.CreateAsync(fixture.Grains);
         var phone = TestTenants.NewPhone();
         var lead = fixture.Grains.GetGrain<ILeadGrain>(GrainKeys.Lead(tenantId, phone));
-        await fixture.FailNextWriteAsync("events", $"NEW.event_id = 'lead.created/{tenantId}/{phone}'");
+        await fixture.Database.FailNextWriteAsync("events", $"NEW.event_id = 'lead.created/{tenantId}/{phone}'");
 
         await Assert.ThrowsAnyAsync<Exception>(() => lead.UpsertAsync(new LeadProfilePatch(Name: "Ana")));
         var retried = await lead.UpsertAsync(new LeadProfilePatch(Name: "Ana"));

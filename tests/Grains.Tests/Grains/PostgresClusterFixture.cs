@@ -46,29 +46,7 @@ public sealed class PostgresClusterFixture : IAsyncLifetime
     /// table's write and the grain-state write.
     /// </summary>
     public Task FailNextStateWriteAsync(string stateName, string grainKey) =>
-        FailNextWriteAsync("orleansstorage", $"NEW.graintypestring = '{stateName}' AND NEW.grainidextensionstring = '{grainKey}'");
-
-    /// <summary>
-    /// Makes the next insert or update of a <paramref name="table"/> row matching <paramref name="condition"/>
-    /// (on NEW) fail once, in PostgreSQL itself. A sequence is not rolled back with the failed transaction,
-    /// so the write after passes.
-    /// </summary>
-    public async Task FailNextWriteAsync(string table, string condition)
-    {
-        var name = $"fail_once_{Guid.NewGuid():N}";
-        await Database.CountAsync($"""
-            CREATE SEQUENCE {name};
-            CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF {condition} AND nextval('{name}') = 1 THEN
-                    RAISE EXCEPTION 'injected failure of a {table} write';
-                END IF;
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();
-            SELECT 0;
-            """);
-    }
+        Database.FailNextWriteAsync("orleansstorage", $"NEW.graintypestring = '{stateName}' AND NEW.grainidextensionstring = '{grainKey}'");
 
     public async ValueTask DisposeAsync()
     {
