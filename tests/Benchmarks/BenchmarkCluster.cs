@@ -121,14 +121,17 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         await reset.ExecuteNonQueryAsync();
     }
 
-    /// <summary>The statements run in this database since the reset, most frequent first, per <paramref name="events"/>.</summary>
+    /// <summary>
+    /// The statements run in this database since the reset that took the most of PostgreSQL's time
+    /// (planning and execution), each with its calls and milliseconds per <paramref name="events"/>.
+    /// </summary>
     public async Task<IReadOnlyList<object>> StatementsPerEventAsync(long events, int top = 10)
     {
         await using var db = NpgsqlDataSource.Create(ConnectionString);
         await using var command = db.CreateCommand("""
-            SELECT calls, regexp_replace(left(query, 200), '\s+', ' ', 'g') FROM pg_stat_statements
+            SELECT calls, total_plan_time + total_exec_time, regexp_replace(left(query, 200), '\s+', ' ', 'g') FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
-            ORDER BY calls DESC LIMIT $1
+            ORDER BY total_plan_time + total_exec_time DESC LIMIT $1
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = top });
         var rows = new List<object>();
@@ -136,8 +139,10 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         while (await reader.ReadAsync())
         {
             var perEvent = Math.Round(reader.GetInt64(0) / (double)Math.Max(1, events), 3);
-            rows.Add(new { perEvent, statement = reader.GetString(1) });
-            Console.WriteLine($"  {perEvent,7:F3}/event  {reader.GetString(1)[..Math.Min(150, reader.GetString(1).Length)]}");
+            var msPerEvent = Math.Round(reader.GetDouble(1) / Math.Max(1, events), 3);
+            var statement = reader.GetString(2);
+            rows.Add(new { perEvent, msPerEvent, statement });
+            Console.WriteLine($"  {perEvent,7:F3}/event {msPerEvent,7:F3} ms/event  {statement[..Math.Min(140, statement.Length)]}");
         }
 
         return rows;

@@ -5,7 +5,8 @@ using Engine.Benchmarks;
 switch (args.FirstOrDefault())
 {
     case "webhooks":
-        await WebhookIngestBenchmark.RunAsync();
+        // "webhooks 2" measures only the two-silo topology.
+        await WebhookIngestBenchmark.RunAsync(args.Length > 1 ? [.. args.Skip(1).Select(int.Parse)] : [1, 2]);
         return 0;
     case "sends":
         await SendMessageBenchmark.RunAsync();
@@ -20,6 +21,6 @@ switch (args.FirstOrDefault())
         await EventLatencyBenchmark.RunAsync();
         return 0;
     default:
-        Console.Error.WriteLine("usage: tests/bench.sh webhooks|sends|import|automation|events");
+        Console.Error.WriteLine("usage: tests/bench.sh webhooks [silos...]|sends|import|automation|events");
         return 64;
 }

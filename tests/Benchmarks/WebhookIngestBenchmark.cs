@@ -22,10 +22,11 @@ internal static class WebhookIngestBenchmark
     // New leads start lower: their sustained rate has been between 100/s and 250/s on this machine.
     private static readonly int[] NewLeadRates = [50, 100, 150, 200, .. Rates];
 
-    public static async Task RunAsync()
+    /// <summary>Runs on each of <paramref name="siloCounts"/> (1 and 2 unless the command line names others).</summary>
+    public static async Task RunAsync(IReadOnlyList<int> siloCounts)
     {
         var topologies = new List<object>();
-        foreach (var silos in new[] { 1, 2 })
+        foreach (var silos in siloCounts)
         {
             topologies.Add(await RunTopologyAsync(silos));
         }
