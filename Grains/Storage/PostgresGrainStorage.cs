@@ -17,7 +17,7 @@ namespace Engine.Grains.Storage;
 internal sealed class PostgresGrainStorage : IGrainStorage
 {
     private const int MaxBatch = 256;
-    private const int MaxConcurrentStatements = 4;
+    private const int MaxConcurrentStatements = 2; // as for message appends (see PostgresConversationLog)
 
     private readonly NpgsqlDataSource _database;
     private readonly IGrainStorageSerializer _serializer;

@@ -17,7 +17,7 @@ internal static class WebhookIngestBenchmark
     private const string AuthToken = "bench-auth-token";
     private const int WarmLeads = 2_000;
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(8);
-    private static readonly int[] Rates = [250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000];
+    private static readonly int[] Rates = [250, 500, 750, 1_000, 1_500, 2_000, 2_500, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000, 10_000];
 
     // New leads start lower: their sustained rate has been between 100/s and 250/s on this machine.
     private static readonly int[] NewLeadRates = [50, 100, 150, 200, .. Rates];
