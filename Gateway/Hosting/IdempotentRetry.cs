@@ -7,8 +7,10 @@ namespace Engine.Gateway.Hosting;
 /// <see cref="RetryDelay"/> within <see cref="Budget"/>, while its attempts do not reach a live silo or
 /// the silo's PostgreSQL fails under them. An attempt still unanswered when a silo connection is lost
 /// gets <see cref="LossGrace"/> to answer, then is repeated: the lost silo may have held it, and nothing
-/// would answer it before Orleans' 30 s response timeout. Other timeouts are not repeated: the call may
-/// have run, and repeats waiting behind it would only lengthen the wait.
+/// would answer it before Orleans' 30 s response timeout. So is an attempt begun within
+/// <see cref="SettlingTime"/> after a loss, until the cluster has declared the silo dead a live silo may
+/// still forward it there. Other timeouts are not repeated: the call may have run, and repeats waiting
+/// behind it would only lengthen the wait.
 /// </summary>
 internal sealed class IdempotentRetry(SiloLossSignal siloLoss)
 {
@@ -20,6 +22,9 @@ internal sealed class IdempotentRetry(SiloLossSignal siloLoss)
 
     // A live silo answers within this even under load; an attempt that does not is taken to be lost with its silo.
     private static readonly TimeSpan LossGrace = TimeSpan.FromSeconds(1);
+
+    // Longer than a killed silo takes to be declared dead (about 5 s), after which nothing is forwarded to it.
+    private static readonly TimeSpan SettlingTime = TimeSpan.FromSeconds(10);
 
     public Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default) => RunAsync(call, Budget, cancellationToken);
 
@@ -36,7 +41,7 @@ internal sealed class IdempotentRetry(SiloLossSignal siloLoss)
         bool WithinBudget() => Stopwatch.GetElapsedTime(started) + RetryDelay < budget;
         while (true)
         {
-            var loss = siloLoss.NextLoss;
+            var loss = siloLoss.LostWithin(SettlingTime) ? Task.CompletedTask : siloLoss.NextLoss;
             try
             {
                 var attempt = call();
@@ -54,7 +59,7 @@ internal sealed class IdempotentRetry(SiloLossSignal siloLoss)
         }
     }
 
-    // A silo connection was lost while the attempt was out, and it did not answer within the grace after that.
+    // A silo connection was lost while the attempt was out (or just before), and it did not answer within the grace after that.
     private static async Task<bool> LostWithASiloAsync(Task attempt, Task loss, CancellationToken cancellationToken)
     {
         if (await Task.WhenAny(attempt, loss) == attempt || await Task.WhenAny(attempt, Task.Delay(LossGrace, cancellationToken)) == attempt)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Engine.Gateway.Hosting;
 
 /// <summary>
@@ -8,9 +10,14 @@ namespace Engine.Gateway.Hosting;
 internal sealed class SiloLossSignal : IClusterConnectionStatusObserver
 {
     private TaskCompletionSource _next = NewSource();
+    private long _lastLoss = long.MinValue;
 
     /// <summary>Completes at the next loss after it was read.</summary>
     public Task NextLoss => Volatile.Read(ref _next).Task;
+
+    /// <summary>Whether a silo connection was lost within <paramref name="window"/> before now.</summary>
+    public bool LostWithin(TimeSpan window) =>
+        Volatile.Read(ref _lastLoss) is var last && last != long.MinValue && Stopwatch.GetElapsedTime(last) < window;
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
     {
@@ -22,7 +29,11 @@ internal sealed class SiloLossSignal : IClusterConnectionStatusObserver
 
     public void NotifyClusterConnectionLost() => Fire();
 
-    private void Fire() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+    private void Fire()
+    {
+        Volatile.Write(ref _lastLoss, Stopwatch.GetTimestamp());
+        Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
+    }
 
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -73,6 +73,19 @@ public sealed class IdempotentRetryTests
         Assert.Equal(2, attempts);
     }
 
+    // Until the lost silo is declared dead, a live silo may forward a new attempt to it.
+    [Fact]
+    public async Task ACallBegunJustAfterASiloConnectionWasLost_IsRepeatedIfUnanswered()
+    {
+        _siloLoss.NotifyGatewayCountChanged(1, 2, connectionRecovered: false);
+        var attempts = 0;
+
+        var answer = await Retry.RunAsync(
+            () => ++attempts == 1 ? new TaskCompletionSource<int>().Task : Task.FromResult(9), ShortBudget, default).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((2, 9), (attempts, answer));
+    }
+
     [Fact]
     public async Task ACallThatAnswersSoonAfterASiloIsLost_IsNotRepeated()
     {
