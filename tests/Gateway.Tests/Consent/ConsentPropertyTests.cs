@@ -156,14 +156,16 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
             $"{violation.Message.Body ?? violation.Message.Template}\n{string.Join("\n", lead.Concat(changes).Concat(received))}";
     }
 
+    // The tenant's outbound rows still to leave: the settle check counts them, a failure lists them.
+    private const string Waiting = "FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')";
+
     // Settled when nothing waits in the outbox and nothing has reached the provider for a while.
     private static async Task WaitForQuietAsync(GatewayFixture fixture, string tenantId)
     {
         var (lastCount, lastChange) = (-1, DateTimeOffset.UtcNow);
         async Task<TimeSpan> QuietForAsync()
         {
-            var waiting = await fixture.Database.CountAsync(
-                "SELECT count(*) FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')", tenantId);
+            var waiting = await fixture.Database.CountAsync($"SELECT count(*) {Waiting}", tenantId);
             var count = fixture.Simulator.Simulator.Sent.Count;
             if (waiting > 0 || count != lastCount)
             {
@@ -179,11 +181,8 @@ public sealed class ConsentPropertyTests(ITestOutputHelper output)
         }
         catch (TimeoutException e)
         {
-            var waiting = await fixture.Database.TextRowsAsync("""
-                SELECT lead_phone, channel, status, message_type, attempts, attempted_at, occurred_at, updated_at, body
-                FROM message_log WHERE tenant_id = $1 AND direction = 'outbound' AND status IN ('queued', 'scheduled')
-                ORDER BY occurred_at LIMIT 20
-                """, tenantId);
+            var waiting = await fixture.Database.TextRowsAsync(
+                $"SELECT lead_phone, channel, status, message_type, attempts, attempted_at, occurred_at, updated_at, body {Waiting} ORDER BY occurred_at LIMIT 20", tenantId);
             throw new TimeoutException($"{e.Message} The provider had {lastCount} messages; still waiting (first 20):\n{string.Join("\n", waiting.Select(row => string.Join(" | ", row)))}\n{fixture.SiloOutputs()}", e);
         }
     }
