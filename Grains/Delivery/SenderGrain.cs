@@ -119,12 +119,7 @@ internal sealed partial class SenderGrain(
             while (_queue.Count > 0 || _unrecorded.Count > 0)
             {
                 var tenant = await GetTenantAsync();
-                if (_unrecorded.Count > 0)
-                {
-                    var unrecorded = _unrecorded.ToArray();
-                    _unrecorded.Clear();
-                    await RecordAsync(tenant, [.. unrecorded.Select(u => u.Message)], [.. unrecorded.Select(u => u.Result)]);
-                }
+                await RecordEarlierOutcomesAsync(tenant);
 
                 var now = time.GetUtcNow();
                 var rate = SendRates.PerSecond(tenant, _channel);
@@ -249,6 +244,27 @@ internal sealed partial class SenderGrain(
 
         await ApplyEarlyStatusesAsync(accepted, handedOff);
         await RecordProviderOptOutsAsync();
+    }
+
+    // Written in a statement of their own: an outcome the database refuses for good (seen: a reconciled
+    // acceptance whose provider id another message holds, 23505) must not hold back the batches behind it.
+    private async Task RecordEarlierOutcomesAsync(TenantSettings tenant)
+    {
+        if (_unrecorded.Count == 0)
+        {
+            return;
+        }
+
+        var unrecorded = _unrecorded.ToArray();
+        _unrecorded.Clear();
+        try
+        {
+            await RecordAsync(tenant, [.. unrecorded.Select(u => u.Message)], [.. unrecorded.Select(u => u.Result)]);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogOutcomesNotRecorded(logger, _tenantId, unrecorded.Length, e.Message); // kept for the next pass
+        }
     }
 
     private void Settle(TenantSettings tenant, QueuedMessage message, HandOffResult result, DateTimeOffset now)
@@ -408,6 +424,10 @@ internal sealed partial class SenderGrain(
     [LoggerMessage(EventId = 2208, EventName = "EarlyStatusesNotApplied", Level = LogLevel.Warning,
         Message = "Statuses that came before their sends were recorded (tenant {TenantId}) stay parked: {Reason}")]
     private static partial void LogEarlyStatusesNotApplied(ILogger logger, string tenantId, string reason);
+
+    [LoggerMessage(EventId = 2209, EventName = "SendOutcomesNotRecorded", Level = LogLevel.Warning,
+        Message = "{Count} send outcomes of tenant {TenantId} could not be written yet ({Reason}); they are tried again before the next batch")]
+    private static partial void LogOutcomesNotRecorded(ILogger logger, string tenantId, int count, string reason);
 
     [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
         Message = "Message {MessageId} failed for good with {ErrorCode}")]
