@@ -28,7 +28,7 @@ public enum HandOff
 /// <summary>What a provider's records say about a hand-off whose outcome was unknown.</summary>
 public enum SentVerdict
 {
-    /// <summary>The provider has the message: it is adopted, not sent again.</summary>
+    /// <summary>The provider has messages like this one: the first no other message holds is adopted.</summary>
     Sent,
 
     /// <summary>The provider answered and has no such message: it may be sent again.</summary>
@@ -38,14 +38,18 @@ public enum SentVerdict
     Unanswered,
 }
 
-/// <summary>The outcome of one lookup, with the provider's id of the message found.</summary>
-public sealed record SentLookup(SentVerdict Verdict, string? ProviderMessageId = null, string? Reason = null)
+/// <summary>
+/// The outcome of one lookup. <paramref name="Candidates"/> are the provider's ids of every message that
+/// matches, oldest first: the same words to the same person may have been sent by another engine
+/// message, which already holds its id.
+/// </summary>
+public sealed record SentLookup(SentVerdict Verdict, IReadOnlyList<string> Candidates, string? Reason = null)
 {
-    public static SentLookup NotSent { get; } = new(SentVerdict.NotSent);
+    public static SentLookup NotSent { get; } = new(SentVerdict.NotSent, []);
 
-    public static SentLookup Found(string providerMessageId) => new(SentVerdict.Sent, providerMessageId);
+    public static SentLookup Found(IReadOnlyList<string> candidates) => new(SentVerdict.Sent, candidates);
 
-    public static SentLookup Unanswered(string reason) => new(SentVerdict.Unanswered, Reason: reason);
+    public static SentLookup Unanswered(string reason) => new(SentVerdict.Unanswered, [], reason);
 }
 
 /// <summary>

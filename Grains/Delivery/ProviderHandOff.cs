@@ -21,9 +21,11 @@ internal abstract record HandOffResult
 
 /// <summary>
 /// Hands one message to its provider. A hand-off that began before (crash, timeout, 5xx) is first
-/// looked up with the provider, so a message the provider kept is adopted rather than sent twice.
+/// looked up with the provider, so a message the provider kept is adopted rather than sent twice. Only a
+/// provider message no other engine message holds can be adopted: the same words to the same person may
+/// have gone out for another message just before.
 /// </summary>
-internal sealed partial class ProviderHandOff(ProviderClients providers, TimeProvider time, ILogger<ProviderHandOff> logger)
+internal sealed partial class ProviderHandOff(ProviderClients providers, IOutbox outbox, TimeProvider time, ILogger<ProviderHandOff> logger)
 {
     public static readonly TimeSpan TransientBackoff = TimeSpan.FromSeconds(30);
 
@@ -62,7 +64,13 @@ internal sealed partial class ProviderHandOff(ProviderClients providers, TimePro
             switch (lookup.Verdict)
             {
                 case SentVerdict.Sent:
-                    return new HandOffResult.Accepted(new AcceptedHandOff(message.MessageId, provider, lookup.ProviderMessageId!), null);
+                    var held = await outbox.FindHeldAsync(tenantId, provider, lookup.Candidates, cancellationToken);
+                    if (lookup.Candidates.FirstOrDefault(id => !held.Contains(id)) is { } adopted)
+                    {
+                        return new HandOffResult.Accepted(new AcceptedHandOff(message.MessageId, provider, adopted), null);
+                    }
+
+                    break; // every match went out for another message: this one never arrived
                 case SentVerdict.Unanswered:
                     LogLookupFailed(logger, message.MessageId, lookup.Reason ?? "no answer");
                     return RetryUnknown(message, attemptedAt);

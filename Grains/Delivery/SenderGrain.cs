@@ -202,6 +202,7 @@ internal sealed partial class SenderGrain(
         var provider = ProviderClients.ProviderOf(_channel);
         var accepted = results.OfType<HandOffResult.Accepted>().Select(a => a.HandOff).ToArray();
         var recorded = new HashSet<Guid>();
+        IReadOnlySet<Guid> misadopted = new HashSet<Guid>();
         try
         {
             for (var i = 0; i < handedOff.Length; i++)
@@ -214,7 +215,8 @@ internal sealed partial class SenderGrain(
             }
 
             // Even if the drain is canceled: the provider has them.
-            await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
+            misadopted = await outbox.RecordAcceptedAsync(accepted, CancellationToken.None);
+            accepted = [.. accepted.Where(a => !misadopted.Contains(a.MessageId))];
             recorded.UnionWith(accepted.Select(a => a.MessageId));
         }
         finally
@@ -222,17 +224,25 @@ internal sealed partial class SenderGrain(
             var now = time.GetUtcNow();
             for (var i = 0; i < handedOff.Length; i++)
             {
+                var message = handedOff[i];
                 if (results[i] is HandOffResult.Retry retry)
                 {
                     _queue.Requeue(retry.Message, retry.Delay, now);
                 }
-                else if (recorded.Contains(handedOff[i].MessageId))
+                else if (misadopted.Contains(message.MessageId))
                 {
-                    Settle(tenant, handedOff[i], results[i], now);
+                    // Two reconciled hand-offs took the same provider message: this one looks again, and
+                    // now sees that message held.
+                    LogMisadopted(logger, message.MessageId);
+                    _queue.Requeue(message with { AttemptedAt = message.AttemptedAt ?? now }, TimeSpan.Zero, now);
+                }
+                else if (recorded.Contains(message.MessageId))
+                {
+                    Settle(tenant, message, results[i], now);
                 }
                 else
                 {
-                    _unrecorded.Add((handedOff[i], results[i]));
+                    _unrecorded.Add((message, results[i]));
                 }
             }
         }
@@ -246,8 +256,8 @@ internal sealed partial class SenderGrain(
         await RecordProviderOptOutsAsync();
     }
 
-    // Written in a statement of their own: an outcome the database refuses for good (seen: a reconciled
-    // acceptance whose provider id another message holds, 23505) must not hold back the batches behind it.
+    // Written in a statement of their own: an outcome the database refuses for good must not hold back
+    // the batches behind it.
     private async Task RecordEarlierOutcomesAsync(TenantSettings tenant)
     {
         if (_unrecorded.Count == 0)
@@ -428,6 +438,10 @@ internal sealed partial class SenderGrain(
     [LoggerMessage(EventId = 2209, EventName = "SendOutcomesNotRecorded", Level = LogLevel.Warning,
         Message = "{Count} send outcomes of tenant {TenantId} could not be written yet ({Reason}); they are tried again before the next batch")]
     private static partial void LogOutcomesNotRecorded(ILogger logger, string tenantId, int count, string reason);
+
+    [LoggerMessage(EventId = 2210, EventName = "SendMisadopted", Level = LogLevel.Information,
+        Message = "Message {MessageId} was reconciled with a provider message another message holds; it is looked up again")]
+    private static partial void LogMisadopted(ILogger logger, Guid messageId);
 
     [LoggerMessage(EventId = 2202, EventName = "SendFailed", Level = LogLevel.Information,
         Message = "Message {MessageId} failed for good with {ErrorCode}")]

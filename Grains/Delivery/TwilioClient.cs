@@ -69,8 +69,9 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
     }
 
     // Twilio lists messages by To (and From), newest first; DateSent filters by day only, so the window is
-    // also applied to date_created here. One with our body created since the attempt began is ours. Through
-    // a Messaging Service any of its numbers may have sent it: those are matched by the service's sid.
+    // also applied to date_created here. Every one with our body created since the attempt began may be
+    // ours, so all are returned and the caller adopts one no other message holds. Through a Messaging
+    // Service any of its numbers may have sent it: those are matched by the service's sid.
     public async Task<SentLookup> FindSentAsync(TenantSettings tenant, ProviderSendRequest request, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
     {
         var sms = tenant.Sms!;
@@ -81,6 +82,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
             query += $"&From={Uri.EscapeDataString(sms.FromNumber)}";
         }
 
+        var candidates = new List<string>();
         string? pageUri = $"2010-04-01/Accounts/{sms.AccountSid}/Messages.json?{query}";
         for (var page = 0; pageUri is not null && page < MaxLookupPages; page++)
         {
@@ -95,12 +97,7 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
                 }
 
                 using var listed = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
-                var (found, reachedOlder) = Match(listed.RootElement.GetProperty("messages"), sms, request.Body, since);
-                if (found is not null)
-                {
-                    return SentLookup.Found(found);
-                }
-
+                var reachedOlder = CollectMatches(listed.RootElement.GetProperty("messages"), sms, request.Body, since, candidates);
                 pageUri = reachedOlder ? null : NextPage(listed.RootElement);
             }
             catch (Exception e) when (e is TimeoutRejectedException or HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
@@ -110,10 +107,17 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
             }
         }
 
-        return pageUri is null ? SentLookup.NotSent : SentLookup.Unanswered($"more than {MaxLookupPages} pages of messages to look through");
+        if (pageUri is not null)
+        {
+            return SentLookup.Unanswered($"more than {MaxLookupPages} pages of messages to look through");
+        }
+
+        candidates.Reverse(); // oldest first
+        return candidates.Count > 0 ? SentLookup.Found(candidates) : SentLookup.NotSent;
     }
 
-    private static (string? Sid, bool ReachedOlder) Match(JsonElement messages, SmsChannelSettings sms, string? body, DateTimeOffset since)
+    // Adds the sids of messages like ours created since the window began; says whether the page reached older ones.
+    private static bool CollectMatches(JsonElement messages, SmsChannelSettings sms, string? body, DateTimeOffset since, List<string> candidates)
     {
         var reachedOlder = false;
         foreach (var listed in messages.EnumerateArray())
@@ -130,11 +134,11 @@ internal sealed class TwilioClient(HttpClient http, IOptions<EngineSettings> eng
                 : listed.GetProperty("from").GetString() == sms.FromNumber;
             if (fromUs && listed.GetProperty("body").GetString() == (body ?? ""))
             {
-                return (listed.GetProperty("sid").GetString(), reachedOlder);
+                candidates.Add(listed.GetProperty("sid").GetString()!);
             }
         }
 
-        return (null, reachedOlder);
+        return reachedOlder;
     }
 
     // next_page_uri is rooted at the API's host; taken relative, it keeps a base address's path.

@@ -22,8 +22,15 @@ public interface IOutbox
     /// </summary>
     Task<IReadOnlySet<Guid>> BeginHandOffAsync(IReadOnlyCollection<Guid> messageIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Records that the provider accepted queued messages under its own ids (status sending).</summary>
-    Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records that the provider accepted queued messages under its own ids (status sending). Returns the
+    /// messages refused because another message holds that id (or an earlier one of this batch): a
+    /// reconciled hand-off adopted a message that was not its own, and must look again.
+    /// </summary>
+    Task<IReadOnlySet<Guid>> RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default);
+
+    /// <summary>Which of a provider's message ids some message of the tenant already holds.</summary>
+    Task<IReadOnlySet<string>> FindHeldAsync(string tenantId, Provider provider, IReadOnlyList<string> providerMessageIds, CancellationToken cancellationToken = default);
 
     /// <summary>Records a hand-off that failed for good (status failed, with the provider's code).</summary>
     Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default);

@@ -45,14 +45,25 @@ public sealed class InMemoryOutbox(InMemoryMessageTable table) : IOutbox
         return Task.FromResult<IReadOnlySet<Guid>>(begun);
     }
 
-    public Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
+    public Task<IReadOnlySet<Guid>> RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
     {
+        var refused = new HashSet<Guid>();
         lock (table.Gate)
         {
             foreach (var (messageId, provider, providerMessageId) in accepted)
             {
+                if (!table.TryGet(messageId, out var current))
+                {
+                    continue;
+                }
+
+                if (table.TryFindByProviderId(current.TenantId, provider, providerMessageId, out var holder) && holder != messageId)
+                {
+                    refused.Add(messageId);
+                    continue;
+                }
+
                 table.ClearAttempted(messageId);
-                table.TryGet(messageId, out var current);
                 table.Put(current with
                 {
                     Provider = provider,
@@ -62,7 +73,14 @@ public sealed class InMemoryOutbox(InMemoryMessageTable table) : IOutbox
             }
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult<IReadOnlySet<Guid>>(refused);
+    }
+
+    public Task<IReadOnlySet<string>> FindHeldAsync(
+        string tenantId, Provider provider, IReadOnlyList<string> providerMessageIds, CancellationToken cancellationToken = default)
+    {
+        IReadOnlySet<string> held = providerMessageIds.Where(id => table.TryFindByProviderId(tenantId, provider, id, out _)).ToHashSet();
+        return Task.FromResult(held);
     }
 
     public async Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)

@@ -82,21 +82,39 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         return begun;
     }
 
-    public async Task RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlySet<Guid>> RecordAcceptedAsync(IReadOnlyList<AcceptedHandOff> accepted, CancellationToken cancellationToken = default)
     {
         if (accepted.Count == 0)
         {
-            return;
+            return new HashSet<Guid>();
         }
 
         // A status callback can race ahead of this write; the rank check keeps whichever is further along.
+        // An id another message holds is refused here rather than by the unique index, which would fail
+        // the whole batch.
         await using var command = dataSource.CreateCommand("""
-            UPDATE message_log AS m
-            SET provider = a.provider, provider_message_id = a.provider_message_id, attempted_at = NULL, updated_at = $6,
-                status = CASE WHEN m.status_rank < $5 THEN $4 ELSE m.status END,
-                status_rank = GREATEST(m.status_rank, $5)
-            FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a(message_id, provider, provider_message_id)
-            WHERE m.message_id = a.message_id
+            WITH a AS (
+                SELECT message_id, provider, provider_message_id,
+                       row_number() OVER (PARTITION BY provider, provider_message_id ORDER BY ordinal) AS nth
+                FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS a(message_id, provider, provider_message_id, ordinal)
+            ),
+            refused AS (
+                SELECT a.message_id
+                FROM a JOIN message_log AS m ON m.message_id = a.message_id
+                WHERE a.nth > 1 OR EXISTS (
+                    SELECT 1 FROM message_log AS holder
+                    WHERE holder.tenant_id = m.tenant_id AND holder.provider = a.provider
+                      AND holder.provider_message_id = a.provider_message_id AND holder.message_id <> a.message_id)
+            ),
+            recorded AS (
+                UPDATE message_log AS m
+                SET provider = a.provider, provider_message_id = a.provider_message_id, attempted_at = NULL, updated_at = $6,
+                    status = CASE WHEN m.status_rank < $5 THEN $4 ELSE m.status END,
+                    status_rank = GREATEST(m.status_rank, $5)
+                FROM a
+                WHERE m.message_id = a.message_id AND a.message_id NOT IN (SELECT message_id FROM refused)
+            )
+            SELECT message_id FROM refused
             """);
         command.Parameters.Add(new() { Value = accepted.Select(a => a.MessageId).ToArray() });
         command.Parameters.Add(new() { Value = accepted.Select(a => a.Provider.ToWireName()).ToArray() });
@@ -104,7 +122,34 @@ public sealed class PostgresOutbox(NpgsqlDataSource dataSource, IEventNotifier n
         command.Parameters.Add(new() { Value = DeliveryStatus.Sending.ToWireName() });
         command.Parameters.Add(new() { Value = DeliveryStatusPolicy.RankOf(DeliveryStatus.Sending) });
         command.Parameters.Add(new() { Value = Now });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var refused = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            refused.Add(reader.GetGuid(0));
+        }
+
+        return refused;
+    }
+
+    public async Task<IReadOnlySet<string>> FindHeldAsync(
+        string tenantId, Provider provider, IReadOnlyList<string> providerMessageIds, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT provider_message_id FROM message_log
+            WHERE tenant_id = $1 AND provider = $2 AND provider_message_id = ANY($3)
+            """);
+        command.Parameters.Add(new() { Value = tenantId });
+        command.Parameters.Add(new() { Value = provider.ToWireName() });
+        command.Parameters.Add(new() { Value = providerMessageIds.ToArray() });
+        var held = new HashSet<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            held.Add(reader.GetString(0));
+        }
+
+        return held;
     }
 
     public async Task RecordFailedAsync(Guid messageId, Provider provider, string errorCode, CancellationToken cancellationToken = default)

@@ -234,6 +234,26 @@ public sealed class DeliveryTests(GatewayFixture fixture)
         Assert.Equal((atTwilio.Id, 1), (row[1], Simulator.RequestsTo("twilio", phone)));
     }
 
+    // The same words to the same person twice: the second hand-off's 500 left nothing at Twilio, and its
+    // lookup finds only the first message, which the first engine message holds. Adopting it broke the
+    // unique index and left the second message queued for good; it must be sent.
+    [Fact]
+    public async Task ReconciledHandOff_DoesNotAdoptAMessageAnotherMessageHolds_AndIsSent()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 90);
+        var first = await SendAsync(tenant.Id, phone, "same words, twice");
+        var firstRow = await WaitForStatusAsync(first.MessageId, "delivered");
+        Simulator.Inject(new SimulatedFault("twilio", Status: 500, Code: 20500, To: phone));
+
+        var second = await SendAsync(tenant.Id, phone, "same words, twice");
+
+        var secondRow = await WaitForStatusAsync(second.MessageId, "delivered");
+        var atTwilio = Simulator.Sent.Where(m => m.To == phone).Select(m => m.Id).ToArray();
+        Assert.Equal(2, atTwilio.Length);
+        Assert.Equal(atTwilio.Order(), new[] { firstRow[1], secondRow[1] }.Order());
+    }
+
     [Fact]
     public async Task FailingLookup_IsAskedAgainLater_NeverReadAsNotSent()
     {
