@@ -89,7 +89,7 @@ internal sealed class LeadGrain(
         if (created)
         {
             state.State.CreationPending = hasPlaybooks;
-            await WriteStateAsync(alongsideRow: () => events.AppendAsync(LeadEvent(EventTypes.LeadCreated))); // before the state, as in RecordConsentAsync
+            await WriteStateAsync(alongsideRow: LeadEvent(EventTypes.LeadCreated)); // before the state, as in RecordConsentAsync
             await AnnounceCreationIfPendingAsync();
             return new LeadUpsert(true, Snapshot());
         }
@@ -156,7 +156,7 @@ internal sealed class LeadGrain(
         state.State.CreationPending |= announce;
         // lead.created has one id per lead: written before the state, a retry after a failure between
         // the two writes it again as a no-op instead of never.
-        await WriteStateAsync(alongsideRow: created && !optedOut ? () => events.AppendAsync(LeadEvent(EventTypes.LeadCreated)) : null);
+        await WriteStateAsync(alongsideRow: created && !optedOut ? LeadEvent(EventTypes.LeadCreated) : null);
         foreach (var channel in applied)
         {
             metrics.ConsentChanged(channel, change.Status, change.Source);
@@ -237,23 +237,23 @@ internal sealed class LeadGrain(
     }
 
     // The directory row first, then the state: a retry after a failure between the two (decided again,
-    // see ReplayOfAsync) writes both again, so the row is never behind what is stored. A write that must
-    // also come before the state (lead.created) goes alongside the row: the two do not depend on each other,
-    // and a new lead then waits for two batched writes in a row instead of three.
-    private async Task WriteStateAsync(Func<Task>? alongsideRow = null)
+    // see ReplayOfAsync) writes both again, so the row is never behind what is stored. An event that must
+    // also come before the state (lead.created) is written in the row's statement, so a new lead waits for
+    // two batched writes in a row, one of each.
+    private async Task WriteStateAsync(EventDraft? alongsideRow = null)
     {
-        await Task.WhenAll(this.WriteOrDeactivateAsync(ListAsync), alongsideRow is null ? Task.CompletedTask : this.WriteOrDeactivateAsync(alongsideRow));
+        await this.WriteOrDeactivateAsync(() => ListAsync(alongsideRow));
         await this.WriteOrDeactivateAsync(state.WriteStateAsync);
     }
 
-    private async Task ListAsync()
+    private async Task ListAsync(EventDraft? alongside)
     {
         var lead = state.State;
         var listing = new LeadListing(_tenantId, _phone, lead.CreatedAt!.Value, lead.Profile.Tags, lead.Profile.Stage,
             lead.Consent.GetValueOrDefault(Channel.Sms)?.Status ?? ConsentStatus.Unknown, lead.Consent.GetValueOrDefault(Channel.WhatsApp)?.Status ?? ConsentStatus.Unknown);
-        if (listing != _listed)
+        if (listing != _listed || alongside is not null)
         {
-            await directory.WriteAsync(listing);
+            await directory.WriteAsync(listing, alongside);
             _listed = listing;
         }
     }

@@ -28,8 +28,7 @@ public sealed class PostgresEventLog : IEventLog
 
     public async Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)
     {
-        var sealedData = (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))!;
-        if (await _appends.SubmitAsync((draft, sealedData)))
+        if (await _appends.SubmitAsync(await SealAsync(cipher, draft)))
         {
             notifier.Notify(draft.TenantId);
         }
@@ -37,12 +36,34 @@ public sealed class PostgresEventLog : IEventLog
 
     private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<(EventDraft Draft, byte[] SealedData)> rows)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var command = dataSource.CreateCommand(InsertSql(firstParameter: 1));
+        AddColumns(command, rows);
+        var inserted = await command.ReadKeysAsync<string>();
+        return rows.Select(r => inserted.Contains(r.Draft.EventId)).ToArray();
+    }
+
+    /// <summary>A draft with its data sealed, as <see cref="InsertSql"/> stores it.</summary>
+    internal static async ValueTask<(EventDraft Draft, byte[] SealedData)> SealAsync(PayloadCipher cipher, EventDraft draft) =>
+        (draft, (await cipher.SealAsync(draft.TenantId, PayloadCipher.EventData, draft.DataJson))!);
+
+    /// <summary>
+    /// Inserts sealed drafts (seven array parameters from <paramref name="firstParameter"/>, see
+    /// <see cref="AddColumns"/>), once per event id, returning the ids inserted. Other statements that
+    /// write events in the same round trip as their own rows (the lead directory) use it as a CTE.
+    /// </summary>
+    internal static string InsertSql(int firstParameter)
+    {
+        var p = Enumerable.Range(firstParameter, 7).Select(n => $"${n}").ToArray();
+        return $"""
             INSERT INTO events (event_id, tenant_id, type, subject, lead_phone, occurred_at, data_sealed)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bytea[])
+            SELECT * FROM unnest({p[0]}::text[], {p[1]}::text[], {p[2]}::text[], {p[3]}::text[], {p[4]}::text[], {p[5]}::timestamptz[], {p[6]}::bytea[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
-            """);
+            """;
+    }
+
+    internal static void AddColumns(NpgsqlCommand command, IReadOnlyList<(EventDraft Draft, byte[] SealedData)> rows)
+    {
         command.AddColumn(rows.Select(r => r.Draft.EventId).ToArray());
         command.AddColumn(rows.Select(r => r.Draft.TenantId).ToArray());
         command.AddColumn(rows.Select(r => r.Draft.Type).ToArray());
@@ -50,8 +71,6 @@ public sealed class PostgresEventLog : IEventLog
         command.AddColumn(rows.Select(r => r.Draft.LeadPhone).ToArray());
         command.AddColumn(rows.Select(r => r.Draft.OccurredAt.ToUniversalTime()).ToArray());
         command.AddColumn(rows.Select(r => r.SealedData).ToArray(), NpgsqlDbType.Bytea);
-        var inserted = await command.ReadKeysAsync<string>();
-        return rows.Select(r => inserted.Contains(r.Draft.EventId)).ToArray();
     }
 
     public async Task<(IReadOnlyList<EngineEvent> Events, long MaxSequence)> AssignCursorsAsync(string tenantId, long fromSequence, int limit, CancellationToken cancellationToken = default)

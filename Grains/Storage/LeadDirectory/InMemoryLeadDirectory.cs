@@ -1,16 +1,20 @@
 using System.Collections.Concurrent;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.LeadDirectory;
 
 /// <summary>The embedded engine's lead directory, in memory.</summary>
-public sealed class InMemoryLeadDirectory : ILeadDirectory
+public sealed class InMemoryLeadDirectory(IEventLog events) : ILeadDirectory
 {
     private readonly ConcurrentDictionary<(string TenantId, string LeadPhone), LeadListing> _listings = new();
 
-    public Task WriteAsync(LeadListing listing, CancellationToken cancellationToken = default)
+    public async Task WriteAsync(LeadListing listing, EventDraft? alongside = null, CancellationToken cancellationToken = default)
     {
         _listings[(listing.TenantId, listing.LeadPhone)] = listing;
-        return Task.CompletedTask;
+        if (alongside is not null)
+        {
+            await events.AppendAsync(alongside, cancellationToken);
+        }
     }
 
     public Task<IReadOnlyList<LeadListing>> ListAsync(string tenantId, LeadFilter filter, LeadCursor? after, int limit, CancellationToken cancellationToken = default) =>

@@ -3,6 +3,8 @@ using Engine.Grains.Abstractions;
 using Engine.Grains.Abstractions.Consent;
 using Npgsql;
 using NpgsqlTypes;
+using Engine.Grains.Encryption;
+using Engine.Grains.Storage.Events;
 
 namespace Engine.Grains.Storage.LeadDirectory;
 
@@ -10,37 +12,54 @@ namespace Engine.Grains.Storage.LeadDirectory;
 public sealed class PostgresLeadDirectory : ILeadDirectory
 {
     private readonly NpgsqlDataSource dataSource;
-    private readonly GroupCommit<LeadListing, bool> _writes;
+    private readonly IEventNotifier notifier;
+    private readonly PayloadCipher cipher;
+    private readonly GroupCommit<(LeadListing Listing, (EventDraft Draft, byte[] SealedData)? Event), bool> _writes;
 
-    public PostgresLeadDirectory(NpgsqlDataSource dataSource)
+    public PostgresLeadDirectory(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher)
     {
-        this.dataSource = dataSource;
+        (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
         // Every lead write has its row here; concurrent grains share statements, as their events do.
-        _writes = new(UpsertAsync, listing => (listing.TenantId, listing.LeadPhone), maxBatch: 256, maxConcurrentWrites: 2);
+        _writes = new(UpsertAsync, row => (row.Listing.TenantId, row.Listing.LeadPhone), maxBatch: 256, maxConcurrentWrites: 2);
     }
 
-    public Task WriteAsync(LeadListing listing, CancellationToken cancellationToken = default) => _writes.SubmitAsync(listing);
+    public async Task WriteAsync(LeadListing listing, EventDraft? alongside = null, CancellationToken cancellationToken = default)
+    {
+        var sealedEvent = alongside is null ? ((EventDraft, byte[])?)null : await PostgresEventLog.SealAsync(cipher, alongside);
+        if (await _writes.SubmitAsync((listing, sealedEvent)))
+        {
+            notifier.Notify(listing.TenantId);
+        }
+    }
 
-    private async Task<IReadOnlyList<bool>> UpsertAsync(IReadOnlyList<LeadListing> rows)
+    // The row and its event in one statement: a new lead's first write is then one round trip, not two.
+    private async Task<IReadOnlyList<bool>> UpsertAsync(IReadOnlyList<(LeadListing Listing, (EventDraft Draft, byte[] SealedData)? Event)> rows)
     {
         // Tags travel as one JSON array per row: unnest would flatten a two-dimensional text array.
-        await using var command = dataSource.CreateCommand("""
-            INSERT INTO lead_directory (tenant_id, lead_phone, created_at, tags, stage, sms_consent, whatsapp_consent)
-            SELECT r.tenant_id, r.lead_phone, r.created_at, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.stage, r.sms, r.whatsapp
-            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::smallint[], $7::smallint[])
-                AS r(tenant_id, lead_phone, created_at, tags, stage, sms, whatsapp)
-            ON CONFLICT (tenant_id, lead_phone) DO UPDATE
-            SET tags = excluded.tags, stage = excluded.stage, sms_consent = excluded.sms_consent, whatsapp_consent = excluded.whatsapp_consent
+        await using var command = dataSource.CreateCommand($"""
+            WITH listed AS (
+                INSERT INTO lead_directory (tenant_id, lead_phone, created_at, tags, stage, sms_consent, whatsapp_consent)
+                SELECT r.tenant_id, r.lead_phone, r.created_at, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.stage, r.sms, r.whatsapp
+                FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::smallint[], $7::smallint[])
+                    AS r(tenant_id, lead_phone, created_at, tags, stage, sms, whatsapp)
+                ON CONFLICT (tenant_id, lead_phone) DO UPDATE
+                SET tags = excluded.tags, stage = excluded.stage, sms_consent = excluded.sms_consent, whatsapp_consent = excluded.whatsapp_consent
+            ), announced AS (
+            {PostgresEventLog.InsertSql(firstParameter: 8)}
+            )
+            SELECT event_id FROM announced
             """);
-        command.AddColumn(rows.Select(r => r.TenantId).ToArray());
-        command.AddColumn(rows.Select(r => r.LeadPhone).ToArray());
-        command.AddColumn(rows.Select(r => r.CreatedAt.ToUniversalTime()).ToArray());
-        command.AddColumn(rows.Select(r => JsonSerializer.Serialize(r.Tags)).ToArray(), NpgsqlDbType.Jsonb);
-        command.AddColumn(rows.Select(r => r.Stage).ToArray(), NpgsqlDbType.Text);
-        command.AddColumn(rows.Select(r => (short)r.Sms).ToArray());
-        command.AddColumn(rows.Select(r => (short)r.WhatsApp).ToArray());
-        await command.ExecuteNonQueryAsync();
-        return rows.Select(_ => true).ToArray();
+        var listings = rows.Select(r => r.Listing).ToArray();
+        command.AddColumn(listings.Select(r => r.TenantId).ToArray());
+        command.AddColumn(listings.Select(r => r.LeadPhone).ToArray());
+        command.AddColumn(listings.Select(r => r.CreatedAt.ToUniversalTime()).ToArray());
+        command.AddColumn(listings.Select(r => JsonSerializer.Serialize(r.Tags)).ToArray(), NpgsqlDbType.Jsonb);
+        command.AddColumn(listings.Select(r => r.Stage).ToArray(), NpgsqlDbType.Text);
+        command.AddColumn(listings.Select(r => (short)r.Sms).ToArray());
+        command.AddColumn(listings.Select(r => (short)r.WhatsApp).ToArray());
+        PostgresEventLog.AddColumns(command, [.. rows.Where(r => r.Event is not null).Select(r => r.Event!.Value)]);
+        var announced = await command.ReadKeysAsync<string>();
+        return rows.Select(r => r.Event is { } e && announced.Contains(e.Draft.EventId)).ToArray();
     }
 
     // The same conditions as LeadFilter.Matches, which the in-memory directory uses.

@@ -24,7 +24,7 @@ public sealed class AcceptedHandOffTests(PostgresClusterFixture fixture)
     [Fact]
     public async Task AnIdAnotherMessageHolds_IsRefused_AndTheRestOfTheBatchIsRecorded_InMemory()
     {
-        var table = new InMemoryMessageTable(new InMemoryEventLog(new Quiet()), TimeProvider.System);
+        var table = new InMemoryMessageTable(new InMemoryEventLog(new NoRelay()), TimeProvider.System);
         await AssertRefusalsAsync(new InMemoryConversationLog(table), new InMemoryOutbox(table));
     }
 
@@ -33,7 +33,7 @@ public sealed class AcceptedHandOffTests(PostgresClusterFixture fixture)
     {
         var cipher = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>();
         await using var db = NpgsqlDataSource.Create(fixture.Database.ConnectionString);
-        await AssertRefusalsAsync(new PostgresConversationLog(db, new Quiet(), cipher, TimeProvider.System), new PostgresOutbox(db, new Quiet(), cipher, TimeProvider.System));
+        await AssertRefusalsAsync(new PostgresConversationLog(db, new NoRelay(), cipher, TimeProvider.System), new PostgresOutbox(db, new NoRelay(), cipher, TimeProvider.System));
     }
 
     private static async Task AssertRefusalsAsync(IConversationLog log, IOutbox outbox)
@@ -62,12 +62,5 @@ public sealed class AcceptedHandOffTests(PostgresClusterFixture fixture)
             (await outbox.FindHeldAsync(tenantId, Provider.Twilio, ["SM-held", "SM-shared", "SM-plain"])).ToHashSet());
         var waiting = (await outbox.ReadAsync(tenantId, Channel.Sms, 10)).Select(m => m.MessageId).ToHashSet();
         Assert.Equal(new HashSet<Guid> { late, second }, waiting);
-    }
-
-    private sealed class Quiet : IEventNotifier
-    {
-        public void Notify(string tenantId)
-        {
-        }
     }
 }

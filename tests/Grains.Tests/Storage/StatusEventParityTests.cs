@@ -52,7 +52,7 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
     private static async Task<IReadOnlyList<EngineEvent>> TellInMemoryAsync(Story story)
     {
         var time = new FakeTimeProvider(Start);
-        var events = new InMemoryEventLog(new Quiet());
+        var events = new InMemoryEventLog(new NoRelay());
         var table = new InMemoryMessageTable(events, time);
         await story.TellAsync(new InMemoryConversationLog(table), new InMemoryOutbox(table), time);
         return await ReadBackAsync(events, story.TenantId);
@@ -64,8 +64,8 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
         var time = new FakeTimeProvider(Start);
         await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.Database.ConnectionString) { Timezone = "Asia/Kolkata" }.ConnectionString);
         var cipher = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<PayloadCipher>();
-        await story.TellAsync(new PostgresConversationLog(db, new Quiet(), cipher, time), new PostgresOutbox(db, new Quiet(), cipher, time), time);
-        return await ReadBackAsync(new PostgresEventLog(db, new Quiet(), cipher), story.TenantId);
+        await story.TellAsync(new PostgresConversationLog(db, new NoRelay(), cipher, time), new PostgresOutbox(db, new NoRelay(), cipher, time), time);
+        return await ReadBackAsync(new PostgresEventLog(db, new NoRelay(), cipher), story.TenantId);
     }
 
     private static async Task<IReadOnlyList<EngineEvent>> ReadBackAsync(IEventLog log, string tenantId)
@@ -118,13 +118,5 @@ public sealed class StatusEventParityTests(PostgresClusterFixture fixture)
         private MessageRecord Outbound(Guid id, DeliveryStatus status, FakeTimeProvider time) => new(
             id, tenantId, Phone, Channel.Sms, Direction.Outbound, Provider.Twilio, null, "media", "Still looking? ✓ <3", status, null, time.GetUtcNow(),
             Media: [new MediaAttachment("https://cdn.example/plan.png?a=1&b=<2>", "image/png", Caption: "plan ✓")]);
-    }
-
-    // No relay to poke: the test gives out the cursors itself.
-    private sealed class Quiet : IEventNotifier
-    {
-        public void Notify(string tenantId)
-        {
-        }
     }
 }
