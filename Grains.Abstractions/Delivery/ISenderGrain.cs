@@ -23,7 +23,10 @@ public interface ISenderGrain : IGrainWithStringKey
     [Alias("withdraw-canceled")]
     Task WithdrawAsync(IReadOnlyList<Guid> canceledMessageIds);
 
-    /// <summary>How many messages wait.</summary>
-    [Alias("backlog"), ReadOnly]
-    Task<int> GetBacklogAsync();
+    /// <summary>
+    /// Looks in the log for queued messages this sender was not told of (a lost enqueue) and drains
+    /// them, unless a drain is already on its way.
+    /// </summary>
+    [Alias("wake")]
+    Task WakeAsync();
 }

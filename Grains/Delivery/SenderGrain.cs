@@ -81,7 +81,15 @@ internal sealed partial class SenderGrain(
         return Task.CompletedTask;
     }
 
-    public Task<int> GetBacklogAsync() => Task.FromResult(_queue.Count);
+    // An activation with a timer will look: its drain reloads before it goes idle.
+    public async Task WakeAsync()
+    {
+        if (_timer is null && !_draining)
+        {
+            await ReloadAsync(CancellationToken.None);
+            await ScheduleAsync(TimeSpan.Zero);
+        }
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {

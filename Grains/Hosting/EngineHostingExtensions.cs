@@ -143,7 +143,7 @@ public static partial class EngineHostingExtensions
                 .AddMemoryGrainStorage(GrainStorage.Name)
                 .UseInMemoryReminderService()
                 .AddEngineTracing()
-                .AddStartupTask<OutboxWakeUp>());
+                .AddOutboxSweep());
             return builder;
         }
 
@@ -167,7 +167,7 @@ public static partial class EngineHostingExtensions
             silo.AddEnginePostgresProviders(connections.Postgres!);
             silo.AddEngineTracing();
             silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
-            silo.AddStartupTask<OutboxWakeUp>();
+            silo.AddOutboxSweep();
         });
         return builder;
     }
@@ -242,6 +242,14 @@ public static partial class EngineHostingExtensions
     private static SocketsHttpHandler PooledHandler() => new() { MaxConnectionsPerServer = 256, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2) };
 
     private static Uri BaseAddress(string url) => new(url.EndsWith('/') ? url : url + "/");
+
+    // Started with the silo's Active stage, stopped before its grains are.
+    private static ISiloBuilder AddOutboxSweep(this ISiloBuilder silo)
+    {
+        silo.Services.AddSingleton<OutboxSweep>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<OutboxSweep>());
+        return silo;
+    }
 
     /// <summary>Grain storage and reminders on PostgreSQL (clustering is configured separately).</summary>
     public static ISiloBuilder AddEnginePostgresProviders(this ISiloBuilder silo, string connectionString)

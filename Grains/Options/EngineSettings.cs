@@ -30,6 +30,13 @@ public sealed class EngineSettings
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan PartnerWebhookRetryWindow { get; set; } = TimeSpan.FromHours(25);
 
+    /// <summary>
+    /// How often each silo wakes the senders of channels with queued messages and the relays of tenants
+    /// with unpublished events, for the ones whose one-way wake-up call was lost.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>gRPC calls each API key may make per second (per gateway); bursts up to twice that.</summary>
     [Range(1, 1_000_000)]
     public int ApiKeyCallsPerSecond { get; set; } = 200;

@@ -84,6 +84,7 @@ public class GatewayFixture : IAsyncLifetime
             ["Providers__AttemptTimeout"] = "00:00:01",
             ["Providers__RetryBaseDelay"] = "00:00:00.050",
             ["Engine__PartnerWebhookRetryWindow"] = "00:00:04",
+            ["Engine__OutboxSweepInterval"] = "00:00:01",
             ["Engine__AllowPrivateWebhookTargets"] = AllowPrivateWebhookTargets ? "true" : "false",
             ["Engine__SuppressionKey"] = SuppressionKey,
             ["Silo__HttpUrl"] = $"http://127.0.0.1:{probePorts[index]}",

@@ -254,6 +254,28 @@ public sealed class DeliveryTests(GatewayFixture fixture)
         Assert.Equal(atTwilio.Order(), new[] { firstRow[1], secondRow[1] }.Order());
     }
 
+    // The conversation's one-way enqueue to the sender was lost (the sender's silo died during the call):
+    // the row is queued in the log, the sender is idle and nothing else would bring it there.
+    [Fact]
+    public async Task QueuedMessageTheSenderWasNeverToldOf_IsSentByTheSweep()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = await OptedInLeadAsync(tenant.Id, 91);
+        var told = await SendAsync(tenant.Id, phone, "the sender knows of this one");
+        await WaitForStatusAsync(told.MessageId, "delivered");
+        var untold = Guid.NewGuid().ToString();
+
+        await fixture.Database.CountAsync("""
+            INSERT INTO message_log (message_id, tenant_id, lead_phone, channel, direction, provider, message_type, body_sealed, status, status_rank, occurred_at)
+            SELECT $2::uuid, tenant_id, lead_phone, channel, direction, provider, message_type, body_sealed, 'queued', 2, now()
+            FROM message_log WHERE message_id = $1::uuid
+            """, told.MessageId, untold);
+
+        var row = await WaitForStatusAsync(untold, "delivered");
+        Assert.Equal(2, Simulator.Sent.Count(m => m.To == phone && m.Body == "the sender knows of this one"));
+        Assert.Contains(Simulator.Sent, m => m.Id == row[1]);
+    }
+
     [Fact]
     public async Task FailingLookup_IsAskedAgainLater_NeverReadAsNotSent()
     {
