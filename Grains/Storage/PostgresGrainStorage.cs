@@ -16,9 +16,6 @@ namespace Engine.Grains.Storage;
 /// </summary>
 internal sealed class PostgresGrainStorage : IGrainStorage
 {
-    private const int MaxBatch = 256;
-    private const int MaxConcurrentStatements = 2; // as for message appends (see PostgresConversationLog)
-
     private readonly NpgsqlDataSource _database;
     private readonly IGrainStorageSerializer _serializer;
     private readonly IActivatorProvider _activators;
@@ -29,8 +26,8 @@ internal sealed class PostgresGrainStorage : IGrainStorage
     public PostgresGrainStorage(NpgsqlDataSource database, IGrainStorageSerializer serializer, IActivatorProvider activators, string serviceId)
     {
         (_database, _serializer, _activators, _serviceId) = (database, serializer, activators, serviceId);
-        _reads = new(ReadBatchAsync, row => row, MaxBatch, MaxConcurrentStatements);
-        _writes = new(WriteBatchAsync, write => write.Row, MaxBatch, MaxConcurrentStatements);
+        _reads = new(ReadBatchAsync, row => row);
+        _writes = new(WriteBatchAsync, write => write.Row);
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -123,13 +123,14 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
 
     /// <summary>
     /// The statements run in this database since the reset that took the most of PostgreSQL's time
-    /// (planning and execution), each with its calls and milliseconds per <paramref name="events"/>.
+    /// (planning and execution), each with its calls and milliseconds per <paramref name="events"/>, and
+    /// how many of those milliseconds were planning.
     /// </summary>
     public async Task<IReadOnlyList<object>> StatementsPerEventAsync(long events, int top = 10)
     {
         await using var db = NpgsqlDataSource.Create(ConnectionString);
         await using var command = db.CreateCommand("""
-            SELECT calls, total_plan_time + total_exec_time, regexp_replace(left(query, 200), '\s+', ' ', 'g') FROM pg_stat_statements
+            SELECT calls, total_plan_time + total_exec_time, regexp_replace(left(query, 200), '\s+', ' ', 'g'), total_plan_time FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
             ORDER BY total_plan_time + total_exec_time DESC LIMIT $1
             """);
@@ -140,9 +141,10 @@ internal sealed class BenchmarkCluster : IAsyncDisposable
         {
             var perEvent = Math.Round(reader.GetInt64(0) / (double)Math.Max(1, events), 3);
             var msPerEvent = Math.Round(reader.GetDouble(1) / Math.Max(1, events), 3);
+            var planMsPerEvent = Math.Round(reader.GetDouble(3) / Math.Max(1, events), 3);
             var statement = reader.GetString(2);
-            rows.Add(new { perEvent, msPerEvent, statement });
-            Console.WriteLine($"  {perEvent,7:F3}/event {msPerEvent,7:F3} ms/event  {statement[..Math.Min(140, statement.Length)]}");
+            rows.Add(new { perEvent, msPerEvent, planMsPerEvent, statement });
+            Console.WriteLine($"  {perEvent,7:F3}/event {msPerEvent,7:F3} ms/event ({planMsPerEvent:F3} planning)  {statement[..Math.Min(130, statement.Length)]}");
         }
 
         return rows;

@@ -23,7 +23,7 @@ public sealed class PostgresEventLog : IEventLog
     {
         (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
         // Lead and consent events of concurrent grains share statements, as messages do (see PostgresConversationLog).
-        _appends = new(InsertAsync, row => row.Draft.EventId, maxBatch: 256, maxConcurrentWrites: 2);
+        _appends = new(InsertAsync, row => row.Draft.EventId);
     }
 
     public async Task AppendAsync(EventDraft draft, CancellationToken cancellationToken = default)

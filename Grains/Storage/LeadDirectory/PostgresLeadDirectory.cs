@@ -20,7 +20,7 @@ public sealed class PostgresLeadDirectory : ILeadDirectory
     {
         (this.dataSource, this.notifier, this.cipher) = (dataSource, notifier, cipher);
         // Every lead write has its row here; concurrent grains share statements, as their events do.
-        _writes = new(UpsertAsync, row => (row.Listing.TenantId, row.Listing.LeadPhone), maxBatch: 256, maxConcurrentWrites: 2);
+        _writes = new(UpsertAsync, row => (row.Listing.TenantId, row.Listing.LeadPhone));
     }
 
     public async Task WriteAsync(LeadListing listing, EventDraft? alongside = null, CancellationToken cancellationToken = default)

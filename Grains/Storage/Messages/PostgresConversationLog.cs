@@ -17,13 +17,6 @@ namespace Engine.Grains.Storage.Messages;
 /// </summary>
 public sealed class PostgresConversationLog : IConversationLog
 {
-    // Rows per statement and statements in flight: a batch of 256 is a few milliseconds of work for
-    // PostgreSQL. More writers only split the same rows into more, smaller statements: with two, two
-    // silos took new leads at 1.73 statements per event where four gave 2.3 to 3.0 (and 1,000-1,500/s
-    // instead of 2,000/s, tests/bench.sh webhooks 2, 2026-12-07).
-    private const int MaxBatch = 256;
-    private const int ConcurrentWrites = 2;
-
     private readonly NpgsqlDataSource dataSource;
     private readonly IEventNotifier notifier;
     private readonly PayloadCipher cipher;
@@ -34,8 +27,8 @@ public sealed class PostgresConversationLog : IConversationLog
     public PostgresConversationLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher, TimeProvider time)
     {
         (this.dataSource, this.notifier, this.cipher, this.time) = (dataSource, notifier, cipher, time);
-        _appends = new(AppendAsync, row => row.Record.MessageId, MaxBatch, ConcurrentWrites);
-        _advances = new(AdvanceByMessageIdAsync, change => change.MessageId, MaxBatch, ConcurrentWrites);
+        _appends = new(AppendAsync, row => row.Record.MessageId);
+        _advances = new(AdvanceByMessageIdAsync, change => change.MessageId);
     }
 
     public async Task<bool> TryAppendAsync(MessageRecord record, CancellationToken cancellationToken = default)
