@@ -160,6 +160,11 @@ internal sealed class ConversationGrpcService(
             {
                 RpcErrors.InvalidArgument($"media[{i}].content_type", $"'{item.ContentType}' is not a type/subtype content type");
             }
+
+            if (item.Filename.Length > 0 && (channel != Channel.WhatsApp || OutboundMedia.WhatsAppType(item.ContentType) != OutboundMedia.WhatsAppNamedType))
+            {
+                RpcErrors.InvalidArgument($"media[{i}].filename", "only a WhatsApp document is shown under a file name; leave it empty");
+            }
         }
 
         if (channel == Channel.WhatsApp && request.Body.Length > 0 && !OutboundMedia.WhatsAppTakesCaption(OutboundMedia.WhatsAppType(request.Media[0].ContentType)))
@@ -167,7 +172,7 @@ internal sealed class ConversationGrpcService(
             RpcErrors.InvalidArgument("body", "WhatsApp audio takes no caption: send the text as a message of its own");
         }
 
-        return request.Media.Select(m => new MediaAttachment(m.Url, m.ContentType)).ToArray();
+        return request.Media.Select(m => new MediaAttachment(m.Url, m.ContentType, Filename: m.Filename.Length > 0 ? m.Filename : null)).ToArray();
     }
 
     private static V1.Message ToProto(MessageRecord m) => new()

@@ -157,7 +157,8 @@ public sealed partial class ProviderSimulator(IHttpClientFactory httpClients, IL
         var wamid = "wamid." + Convert.ToBase64String(Guid.NewGuid().ToByteArray()).TrimEnd('=');
         var message = new SimulatedMessage("meta", wamid, phoneNumberId, phoneNumberId, recipient,
             isMedia ? payload?[type!]?["caption"]?.GetValue<string>() : payload?["text"]?["body"]?.GetValue<string>(),
-            payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow, MediaUrls: link is null ? null : [link]);
+            payload?["template"]?["name"]?.GetValue<string>(), DateTimeOffset.UtcNow, MediaUrls: link is null ? null : [link],
+            MediaFilename: isMedia ? payload?[type!]?["filename"]?.GetValue<string>() : null);
         void Take()
         {
             if (Keep(message) && MetaCallbacks.TryGetValue(phoneNumberId, out var target))

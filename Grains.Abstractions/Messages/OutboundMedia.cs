@@ -21,6 +21,9 @@ public static class OutboundMedia
         _ => "document",
     };
 
+    /// <summary>WhatsApp shows a document under a file name of the sender's choosing; other types have none.</summary>
+    public const string WhatsAppNamedType = "document";
+
     /// <summary>Whether WhatsApp shows a caption on this type (it refuses one on audio).</summary>
     public static bool WhatsAppTakesCaption(string type) => type != "audio";
 }

@@ -61,6 +61,11 @@ internal sealed class WhatsAppClient(HttpClient http, IOptions<ProviderSettings>
             {
                 payload[type]!["caption"] = caption;
             }
+
+            if (media.Filename is { } filename && type == OutboundMedia.WhatsAppNamedType)
+            {
+                payload[type]!["filename"] = filename;
+            }
         }
         else
         {

@@ -27,6 +27,11 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
     private static readonly TimeSpan FullScanInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RedisRetry = TimeSpan.FromSeconds(2);
 
+    // Every silo pokes after its writes, so under load turns ran back to back with a few events each,
+    // and each turn is a transaction of its own. Spaced a little, a turn takes what the gap gathered.
+    private static readonly TimeSpan MinimumTurnGap = TimeSpan.FromMilliseconds(25);
+    private DateTimeOffset _lastTurn = DateTimeOffset.MinValue;
+
     // Scans for unpublished events start a little below the highest sequence already published: a
     // write still in flight holds a slightly lower sequence and commits a moment later. Starting there
     // keeps each scan short (published rows leave dead index entries until vacuum); a periodic full
@@ -56,12 +61,13 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
             _pokedBy.Add(new ActivityLink(writer.Context));
         }
 
+        var wait = _lastTurn + MinimumTurnGap - DateTimeOffset.UtcNow;
         _soon ??= this.RegisterGrainTimer(async _ =>
         {
             _soon?.Dispose();
             _soon = null;
             await PublishAsync();
-        }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        }, new GrainTimerCreationOptions(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         return Task.CompletedTask;
     }
 
@@ -74,6 +80,7 @@ internal sealed partial class EventRelayGrain(IEventLog events, TenantCache tena
         // Pokes wait between turns, so their events are published in this one: its first batch links them.
         ActivityLink[] pokedBy = [.. _pokedBy];
         _pokedBy.Clear();
+        _lastTurn = DateTimeOffset.UtcNow;
         try
         {
             // Cursors are assigned in PostgreSQL whether or not Redis answers: subscribers read PostgreSQL

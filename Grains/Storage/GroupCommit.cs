@@ -10,10 +10,11 @@ internal static class GroupCommit
 
     /// <summary>
     /// Statements of one kind in flight per process. More writers only split the same rows into more,
-    /// smaller statements: with two, two silos took new leads at 1.73 statements per event where four
-    /// gave 2.3 to 3.0 (and 1,000-1,500/s instead of 2,000/s, tests/bench.sh webhooks 2, 2026-12-07).
+    /// smaller statements that cost PostgreSQL more each: two silos took new leads at 2.3 to 3.0
+    /// statements per event with four writers, 1.7 with two and 1.2 with one (tests/bench.sh webhooks 2,
+    /// 2026-12-07; with one, the relay's turns also spaced, see EventRelayGrain).
     /// </summary>
-    public const int Writers = 2;
+    public const int Writers = 1;
 }
 
 /// <summary>

@@ -5,33 +5,27 @@ namespace Engine.Grains.Storage;
 /// <summary>
 /// The engine's defaults for its PostgreSQL connections, applied where the operator's connection string
 /// is silent. Statements are prepared on each connection after a few uses: parsing and analysing them
-/// was about a fifth of PostgreSQL's CPU per inbound event (perf, 2026-12-03). Each execution is still planned
-/// for its own arguments (plan_cache_mode=force_custom_plan): the batch statements pass arrays, and a
-/// generic plan cannot see their length, so it may pick a full scan that stays cached while the table grows.
+/// was about a fifth of PostgreSQL's CPU per inbound event (perf, 2026-12-03). Planning is left to
+/// PostgreSQL's own choice (plan_cache_mode auto): it keeps a generic plan only where that costs no more
+/// than planning each execution, as for the batch inserts, and an ANALYZE of a growing table replans it.
+/// Forcing a plan per execution had made planning about 40 % of the statements' time for a new lead
+/// (tests/bench.sh webhooks 2, 2026-12-07: 0.81 ms of PostgreSQL CPU per event forced, 0.57 ms auto).
 /// </summary>
 public static class PostgresConnectionSettings
 {
     /// <summary>Statements kept prepared per physical connection: more than the engine's hot statements.</summary>
     public const int DefaultMaxAutoPrepare = 64;
 
-    private const string CustomPlans = "-c plan_cache_mode=force_custom_plan";
-
     /// <summary>
     /// <paramref name="connectionString"/> with the defaults added. A string that sets "Max Auto Prepare"
-    /// keeps it (0 turns preparing off, as transaction-mode poolers need), and then gets no plan option.
+    /// keeps it (0 turns preparing off, as transaction-mode poolers need).
     /// </summary>
     public static string WithEngineDefaults(string connectionString)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString);
-        if (SetsMaxAutoPrepare(connectionString))
+        if (!SetsMaxAutoPrepare(connectionString))
         {
-            return settings.ConnectionString;
-        }
-
-        settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
-        if (settings.Options?.Contains("plan_cache_mode", StringComparison.Ordinal) != true)
-        {
-            settings.Options = string.IsNullOrWhiteSpace(settings.Options) ? CustomPlans : $"{settings.Options} {CustomPlans}";
+            settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
         }
 
         return settings.ConnectionString;

@@ -72,6 +72,33 @@ public sealed class MediaRoundTripTests(GatewayFixture fixture)
         Assert.Equal(["https://cdn.example/offer-signed.jpg"], atMeta.MediaUrls!);
     }
 
+    // Meta shows a document under the name the sender gives it; without one, recipients see a generic name.
+    [Fact]
+    public async Task WhatsAppDocument_IsSentUnderItsFilename_WhichOnlyADocumentTakes()
+    {
+        var tenant = await fixture.CreateTenantAsync();
+        var phone = "+12125557005";
+        using var inbound = SignedInboundWebhooks.WhatsApp($"{fixture.PublicBaseUrl}/webhooks/whatsapp/{tenant.Id}", tenant.PhoneNumberId, tenant.MetaAppSecret, phone, "send me the lease");
+        (await fixture.Http.SendAsync(inbound)).EnsureSuccessStatusCode();
+        await ReceivedAsync(tenant, phone, Channel.Whatsapp); // the window is open
+        var picture = new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp,
+            Media = { new MediaAttachment { Url = "https://cdn.example/plan.png", ContentType = "image/png", Filename = "plan.png" } },
+        };
+        await Engine.Gateway.Tests.Grpc.GrpcAssert.FailsWithAsync(global::Grpc.Core.StatusCode.InvalidArgument,
+            () => Conversations.SendMessageAsync(picture, fixture.AdminAuth).ResponseAsync, "media[0].filename:");
+
+        await Conversations.SendMessageAsync(new SendMessageRequest
+        {
+            TenantId = tenant.Id, Phone = phone, Channel = Channel.Whatsapp, Body = "the lease to sign",
+            Media = { new MediaAttachment { Url = "https://cdn.example/l/8f3a", ContentType = "application/pdf", Filename = "Lease - 12 Elm St.pdf" } },
+        }, fixture.AdminAuth);
+
+        var atMeta = await SentToAsync(phone);
+        Assert.Equal(("the lease to sign", "Lease - 12 Elm St.pdf"), (atMeta.Body, atMeta.MediaFilename));
+    }
+
     [Theory]
     [InlineData("http://cdn.example/a.png", "image/png", 1, "media[0].url")]
     [InlineData("/a.png", "image/png", 1, "media[0].url")]

@@ -4,41 +4,30 @@ using Npgsql;
 
 namespace Engine.Grains.Tests.Storage;
 
-/// <summary>The engine's connection defaults: prepared statements, custom plans, and an operator's own setting kept.</summary>
+/// <summary>The engine's connection defaults: prepared statements, and an operator's own setting kept.</summary>
 public sealed class PostgresConnectionSettingsTests
 {
     [Fact]
-    public void AStringThatSaysNothing_PreparesStatements_AndPlansEachExecution()
+    public void AStringThatSaysNothing_PreparesStatements_AndKeepsItsOptions()
     {
-        var settings = new NpgsqlConnectionStringBuilder(PostgresConnectionSettings.WithEngineDefaults("Host=db;Username=engine"));
+        var settings = new NpgsqlConnectionStringBuilder(PostgresConnectionSettings.WithEngineDefaults("Host=db;Username=engine;Options=-c statement_timeout=5s"));
 
         Assert.Equal(PostgresConnectionSettings.DefaultMaxAutoPrepare, settings.MaxAutoPrepare);
-        Assert.Equal("-c plan_cache_mode=force_custom_plan", settings.Options);
+        Assert.Equal("-c statement_timeout=5s", settings.Options);
     }
 
     [Theory]
     [InlineData("Host=db;Max Auto Prepare=0")]
     [InlineData("Host=db;MaxAutoPrepare=0")]
-    public void AnOperatorsOwnSetting_IsKept_WithoutThePlanOption(string connectionString)
+    public void AnOperatorsOwnSetting_IsKept(string connectionString)
     {
         var settings = new NpgsqlConnectionStringBuilder(PostgresConnectionSettings.WithEngineDefaults(connectionString));
 
         Assert.Equal(0, settings.MaxAutoPrepare);
-        Assert.Null(settings.Options);
     }
 
     [Fact]
-    public void OptionsAlreadyGiven_AreKept_AndAPlanModeGivenWins()
-    {
-        var added = new NpgsqlConnectionStringBuilder(PostgresConnectionSettings.WithEngineDefaults("Host=db;Options=-c statement_timeout=5s"));
-        var theirs = new NpgsqlConnectionStringBuilder(PostgresConnectionSettings.WithEngineDefaults("Host=db;Options=-c plan_cache_mode=auto"));
-
-        Assert.Equal("-c statement_timeout=5s -c plan_cache_mode=force_custom_plan", added.Options);
-        Assert.Equal("-c plan_cache_mode=auto", theirs.Options);
-    }
-
-    [Fact]
-    public async Task APooledConnection_KeepsItsPreparedStatement_AndCustomPlans_AcrossTheResetOnReturn()
+    public async Task APooledConnection_KeepsItsPreparedStatement_AcrossTheResetOnReturn()
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await TestServices.CreateDatabaseAsync("connection_settings")) { NoResetOnClose = false, MaxPoolSize = 1 };
         await using var database = NpgsqlDataSource.Create(PostgresConnectionSettings.WithEngineDefaults(connectionString.ConnectionString));
@@ -51,9 +40,7 @@ public sealed class PostgresConnectionSettingsTests
         }
 
         await using var check = await database.OpenConnectionAsync();
-        await using var mode = new NpgsqlCommand("SHOW plan_cache_mode", check);
         await using var prepared = new NpgsqlCommand("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM pg_class WHERE relname%'", check);
-        Assert.Equal("force_custom_plan", await mode.ExecuteScalarAsync());
         Assert.Equal(1L, await prepared.ExecuteScalarAsync());
     }
 }
