@@ -17,6 +17,7 @@ public sealed class PostgresEventLog : IEventLog
     private readonly NpgsqlDataSource dataSource;
     private readonly IEventNotifier notifier;
     private readonly PayloadCipher cipher;
+    private static readonly string AppendSql = InsertSql(firstParameter: 1);
     private readonly GroupCommit<(EventDraft Draft, byte[] SealedData), bool> _appends;
 
     public PostgresEventLog(NpgsqlDataSource dataSource, IEventNotifier notifier, PayloadCipher cipher)
@@ -36,7 +37,7 @@ public sealed class PostgresEventLog : IEventLog
 
     private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<(EventDraft Draft, byte[] SealedData)> rows)
     {
-        await using var command = dataSource.CreateCommand(InsertSql(firstParameter: 1));
+        await using var command = dataSource.CreateCommand(AppendSql);
         AddColumns(command, rows);
         var inserted = await command.ReadKeysAsync<string>();
         return rows.Select(r => inserted.Contains(r.Draft.EventId)).ToArray();

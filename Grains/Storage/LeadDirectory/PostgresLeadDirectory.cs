@@ -11,6 +11,21 @@ namespace Engine.Grains.Storage.LeadDirectory;
 /// <summary>The lead directory in lead_directory, filtered and paged by keyset in SQL.</summary>
 public sealed class PostgresLeadDirectory : ILeadDirectory
 {
+    // Tags travel as one JSON array per row: unnest would flatten a two-dimensional text array.
+    private static readonly string UpsertSql = $"""
+        WITH listed AS (
+            INSERT INTO lead_directory (tenant_id, lead_phone, created_at, tags, stage, sms_consent, whatsapp_consent)
+            SELECT r.tenant_id, r.lead_phone, r.created_at, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.stage, r.sms, r.whatsapp
+            FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::smallint[], $7::smallint[])
+                AS r(tenant_id, lead_phone, created_at, tags, stage, sms, whatsapp)
+            ON CONFLICT (tenant_id, lead_phone) DO UPDATE
+            SET tags = excluded.tags, stage = excluded.stage, sms_consent = excluded.sms_consent, whatsapp_consent = excluded.whatsapp_consent
+        ), announced AS (
+        {PostgresEventLog.InsertSql(firstParameter: 8)}
+        )
+        SELECT event_id FROM announced
+        """;
+
     private readonly NpgsqlDataSource dataSource;
     private readonly IEventNotifier notifier;
     private readonly PayloadCipher cipher;
@@ -35,20 +50,7 @@ public sealed class PostgresLeadDirectory : ILeadDirectory
     // The row and its event in one statement: a new lead's first write is then one round trip, not two.
     private async Task<IReadOnlyList<bool>> UpsertAsync(IReadOnlyList<(LeadListing Listing, (EventDraft Draft, byte[] SealedData)? Event)> rows)
     {
-        // Tags travel as one JSON array per row: unnest would flatten a two-dimensional text array.
-        await using var command = dataSource.CreateCommand($"""
-            WITH listed AS (
-                INSERT INTO lead_directory (tenant_id, lead_phone, created_at, tags, stage, sms_consent, whatsapp_consent)
-                SELECT r.tenant_id, r.lead_phone, r.created_at, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.stage, r.sms, r.whatsapp
-                FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::text[], $6::smallint[], $7::smallint[])
-                    AS r(tenant_id, lead_phone, created_at, tags, stage, sms, whatsapp)
-                ON CONFLICT (tenant_id, lead_phone) DO UPDATE
-                SET tags = excluded.tags, stage = excluded.stage, sms_consent = excluded.sms_consent, whatsapp_consent = excluded.whatsapp_consent
-            ), announced AS (
-            {PostgresEventLog.InsertSql(firstParameter: 8)}
-            )
-            SELECT event_id FROM announced
-            """);
+        await using var command = dataSource.CreateCommand(UpsertSql);
         var listings = rows.Select(r => r.Listing).ToArray();
         command.AddColumn(listings.Select(r => r.TenantId).ToArray());
         command.AddColumn(listings.Select(r => r.LeadPhone).ToArray());
